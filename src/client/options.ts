@@ -1,0 +1,56 @@
+// Command-line options of `client start` → the workflow's input.
+import path from 'node:path';
+import type { CleanupDecision, CleanupPolicy, TranscodeInput } from '../workflows/transcode/input';
+
+export interface StartOptions {
+  input?: string;
+  blobContainer?: string;
+  blobPrefix?: string;
+  pattern?: string;
+  extension?: string;
+  command?: string;
+  download?: string;
+  poolId?: string;
+  existingPool?: string;
+  vmSize?: string;
+  dedicated?: number;
+  lowPriority?: number;
+  slotsPerNode?: number;
+  jobId?: string;
+  timeout?: number;
+  cleanup?: CleanupPolicy;
+  decisionTimeout?: number;
+  defaultDecision?: CleanupDecision;
+}
+
+export function inputFromOptions(options: StartOptions): TranscodeInput {
+  const input: TranscodeInput = {
+    input: {
+      localDir: options.input ? path.resolve(options.input) : undefined,
+      blobContainer: options.blobContainer,
+      blobPrefix: options.blobPrefix,
+      pattern: options.pattern,
+    },
+    output: {
+      extension: options.extension,
+      commandTemplate: options.command,
+      downloadDir: options.download ? path.resolve(options.download) : undefined,
+    },
+    pool: {
+      id: options.poolId,
+      existingPoolId: options.existingPool,
+      vmSize: options.vmSize,
+      dedicatedNodes: options.dedicated,
+      lowPriorityNodes: options.lowPriority,
+      taskSlotsPerNode: options.slotsPerNode,
+    },
+    job: { id: options.jobId },
+    timeoutMinutes: options.timeout,
+    cleanup: {
+      policy: options.cleanup,
+      decisionTimeoutMinutes: options.decisionTimeout,
+      defaultDecision: options.defaultDecision,
+    },
+  };
+  return JSON.parse(JSON.stringify(input)) as TranscodeInput; // drop undefined keys
+}

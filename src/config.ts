@@ -1,0 +1,221 @@
+// The one place that reads the environment (and an optional .env file) and validates it.
+// With no Azure variables set, the local stack (Temporal dev server, Azurite, Batch emulator)
+// is the target; with all of them set, real Azure is.
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import fs from 'node:fs';
+import { z } from 'zod';
+import type { NativeConnectionOptions } from '@temporalio/worker';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+/** Azurite's well-known development account (public, documented by Microsoft). */
+export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
+export const AZURITE_ACCOUNT_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+/** The Batch emulator's fixed development account (documented in src/emulator/README.md). */
+export const EMULATOR_ACCOUNT_NAME = 'devbatch';
+export const EMULATOR_ACCOUNT_KEY =
+  'MTmUU1p3LnaKB+vIayTTgw7AtSRqShRNocYxJR8K6JgUnjIDxND+OijC3x7meUfZOxQn7oi+lQ3wsgco5repQg==';
+
+export const DEFAULT_PORTS = {
+  temporal: 7233,
+  temporalUi: 8233,
+  azurite: 10000,
+  batch: 10100,
+} as const;
+
+export const DEFAULT_TASK_QUEUE = 'batch-transcode';
+
+const AZURE_VARIABLES = [
+  'AZURE_BATCH_ACCOUNT_NAME',
+  'AZURE_BATCH_ACCOUNT_KEY',
+  'AZURE_BATCH_ACCOUNT_URL',
+  'AZURE_STORAGE_ACCOUNT_NAME',
+  'AZURE_STORAGE_ACCOUNT_KEY',
+] as const;
+
+const port = z.coerce
+  .number({ message: 'must be a port number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+const base64Key = z
+  .string()
+  .min(1, 'must not be empty')
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be a base64 account key');
+
+const httpUrl = z.url({
+  protocol: /^https?$/,
+  message: 'must be an http(s) URL such as https://myaccount.westeurope.batch.azure.com',
+});
+
+const envSchema = z.object({
+  DURABLE_BATCH_DATA_DIR: z.string().min(1).optional(),
+  TEMPORAL_PORT: port.default(DEFAULT_PORTS.temporal),
+  TEMPORAL_UI_PORT: port.default(DEFAULT_PORTS.temporalUi),
+  AZURITE_BLOB_PORT: port.default(DEFAULT_PORTS.azurite),
+  BATCH_EMULATOR_PORT: port.default(DEFAULT_PORTS.batch),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'must be host:port, such as 127.0.0.1:7233')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  TEMPORAL_UI_URL: httpUrl.optional(),
+  AZURE_BATCH_ACCOUNT_NAME: z
+    .string()
+    .regex(/^[a-z0-9]{3,24}$/, 'must be 3-24 lower-case letters and digits')
+    .optional(),
+  AZURE_BATCH_ACCOUNT_KEY: base64Key.optional(),
+  AZURE_BATCH_ACCOUNT_URL: httpUrl.optional(),
+  AZURE_STORAGE_ACCOUNT_NAME: z
+    .string()
+    .regex(/^[a-z0-9]{3,24}$/, 'must be 3-24 lower-case letters and digits')
+    .optional(),
+  AZURE_STORAGE_ACCOUNT_KEY: base64Key.optional(),
+  AZURE_STORAGE_BLOB_URL: httpUrl.optional(),
+});
+
+export interface StackConfig {
+  dataDir: string;
+  ports: { temporal: number; temporalUi: number; azurite: number; batch: number };
+}
+
+export interface BatchAccountConfig {
+  accountName: string;
+  accountKey: string;
+  url: string;
+}
+
+export interface StorageAccountConfig {
+  accountName: string;
+  accountKey: string;
+  /** Blob endpoint, e.g. https://acct.blob.core.windows.net or http://127.0.0.1:10000/devstoreaccount1 */
+  blobUrl: string;
+}
+
+export interface AppConfig {
+  target: 'local' | 'azure';
+  stack: StackConfig;
+  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  batch: BatchAccountConfig;
+  storage: StorageAccountConfig;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  - ${p}`).join('\n') +
+        '\nSet these in the environment or in a .env file at the project root (see README).',
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads .env at the project root without overriding what the environment already has. */
+export function readEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  envFile = path.join(PROJECT_ROOT, '.env'),
+): Record<string, string | undefined> {
+  const fromFile = fs.existsSync(envFile) ? parseDotenv(fs.readFileSync(envFile)) : {};
+  const merged: Record<string, string | undefined> = { ...fromFile };
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') merged[key] = value;
+  }
+  return merged;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = readEnvironment()): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path.join('.');
+      problems.push(`${key}=${JSON.stringify(env[key] ?? '')}: ${issue.message}`);
+    }
+  }
+  const setAzure = AZURE_VARIABLES.filter((name) => env[name]);
+  if (setAzure.length > 0 && setAzure.length < AZURE_VARIABLES.length) {
+    const missing = AZURE_VARIABLES.filter((name) => !env[name]);
+    problems.push(
+      `real Azure needs all five of ${AZURE_VARIABLES.join(', ')}; missing: ${missing.join(', ')} ` +
+        '(or unset them all to use the local stack)',
+    );
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const v = parsed.data;
+
+  const stack: StackConfig = {
+    dataDir: path.resolve(v.DURABLE_BATCH_DATA_DIR ?? path.join(PROJECT_ROOT, '.data')),
+    ports: {
+      temporal: v.TEMPORAL_PORT,
+      temporalUi: v.TEMPORAL_UI_PORT,
+      azurite: v.AZURITE_BLOB_PORT,
+      batch: v.BATCH_EMULATOR_PORT,
+    },
+  };
+  const temporal = {
+    address: v.TEMPORAL_ADDRESS ?? `127.0.0.1:${stack.ports.temporal}`,
+    namespace: v.TEMPORAL_NAMESPACE,
+    taskQueue: v.TEMPORAL_TASK_QUEUE,
+    uiUrl: (v.TEMPORAL_UI_URL ?? `http://127.0.0.1:${stack.ports.temporalUi}`).replace(/\/+$/, ''),
+  };
+
+  if (setAzure.length === AZURE_VARIABLES.length) {
+    const storageName = v.AZURE_STORAGE_ACCOUNT_NAME!;
+    return {
+      target: 'azure',
+      stack,
+      temporal,
+      batch: {
+        accountName: v.AZURE_BATCH_ACCOUNT_NAME!,
+        accountKey: v.AZURE_BATCH_ACCOUNT_KEY!,
+        url: v.AZURE_BATCH_ACCOUNT_URL!.replace(/\/+$/, ''),
+      },
+      storage: {
+        accountName: storageName,
+        accountKey: v.AZURE_STORAGE_ACCOUNT_KEY!,
+        blobUrl: (
+          v.AZURE_STORAGE_BLOB_URL ?? `https://${storageName}.blob.core.windows.net`
+        ).replace(/\/+$/, ''),
+      },
+    };
+  }
+  return {
+    target: 'local',
+    stack,
+    temporal,
+    batch: {
+      accountName: EMULATOR_ACCOUNT_NAME,
+      accountKey: EMULATOR_ACCOUNT_KEY,
+      url: `http://127.0.0.1:${stack.ports.batch}`,
+    },
+    storage: {
+      accountName: AZURITE_ACCOUNT_NAME,
+      accountKey: AZURITE_ACCOUNT_KEY,
+      blobUrl: `http://127.0.0.1:${stack.ports.azurite}/${AZURITE_ACCOUNT_NAME}`,
+    },
+  };
+}
+
+/**
+ * Temporal connection options: the standard TEMPORAL_* variables and profiles
+ * (@temporalio/envconfig) win; otherwise the address from this config.
+ */
+export function temporalConnection(config: AppConfig): {
+  connectionOptions: NativeConnectionOptions;
+  namespace: string;
+} {
+  const fromEnv = loadClientConnectConfig();
+  return {
+    connectionOptions: {
+      ...fromEnv.connectionOptions,
+      address: fromEnv.connectionOptions.address ?? config.temporal.address,
+    },
+    namespace: fromEnv.namespace ?? config.temporal.namespace,
+  };
+}

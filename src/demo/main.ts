@@ -1,0 +1,103 @@
+// `npm start`: the tutorial end to end on the local stack. Brings up the stack and a worker,
+// makes five sample clips (unless --input is given), runs the workflow with progress, asks
+// about cleanup on a TTY (approves it without one), downloads the MP3s into ./output and
+// prints a summary with the Web UI link. A run interrupted earlier is resumed, not repeated.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, PROJECT_ROOT, loadConfig } from '../config';
+import { startLocalStack } from '../stack/stack';
+import { createWorker } from '../worker';
+import { waitAndReport } from '../client';
+import type { TranscodeInput } from '../workflows/transcode/input';
+import { approveCleanupSignal } from '../workflows/transcode/messages';
+import type { transcodeWorkflow } from '../workflows/transcode/workflow';
+import { makeSampleClips } from './samples';
+
+const DEMO_WORKFLOW_ID = 'transcode-demo';
+
+async function run(): Promise<number> {
+  const options = new Command('start')
+    .description('Run the Azure Batch ffmpeg tutorial durably on the local stack.')
+    .option('--input <dir>', 'folder of MP4 files (default: five generated sample clips)')
+    .option('--output <dir>', 'where the MP3s go', path.join(PROJECT_ROOT, 'output'))
+    .option('--json', 'machine-readable result on the last line', false)
+    .parse(process.argv)
+    .opts<{ input?: string; output: string; json: boolean }>();
+
+  const config = loadConfig();
+  if (config.target !== 'local') {
+    console.log('Azure variables are set: the demo still runs on the local stack only.');
+  }
+  const log = (line: string) => {
+    if (!options.json) console.log(line);
+  };
+  log(`Starting the local stack (data in ${config.stack.dataDir})...`);
+  const stack = await startLocalStack({
+    ...config.stack,
+    reuse: true,
+    onServiceReady: (name, url) => log(`  ${name.padEnd(22)} ${url}`),
+  });
+  const nativeConnection = await NativeConnection.connect({ address: stack.temporal.address });
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  const local = loadConfig({ ...process.env, ...stack.env });
+  const worker = await createWorker(local, nativeConnection);
+  const workerRun = worker.run();
+  try {
+    const client = new Client({ connection });
+    const handle = client.workflow.getHandle<typeof transcodeWorkflow>(DEMO_WORKFLOW_ID);
+    const running = await handle
+      .describe()
+      .then((d) => d.status.name === 'RUNNING')
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      });
+    if (running) {
+      log(`Resuming the interrupted run ${DEMO_WORKFLOW_ID} (nothing is created again).`);
+    } else {
+      const inputDir = path.resolve(options.input ?? path.join(config.stack.dataDir, 'samples'));
+      if (!options.input) {
+        log(`Making five sample clips in ${inputDir}...`);
+        await makeSampleClips(inputDir, 5, 4);
+      }
+      const outputDir = path.resolve(options.output);
+      fs.mkdirSync(outputDir, { recursive: true });
+      const input: TranscodeInput = {
+        input: { localDir: inputDir },
+        output: { downloadDir: outputDir },
+        cleanup: { policy: 'ask', decisionTimeoutMinutes: 30, defaultDecision: 'delete' },
+        polling: { minIntervalSeconds: 0.5, maxIntervalSeconds: 5 },
+      };
+      await client.workflow.start<typeof transcodeWorkflow>('transcodeWorkflow', {
+        taskQueue: local.temporal.taskQueue,
+        workflowId: DEMO_WORKFLOW_ID,
+        args: [input],
+        staticSummary: `Demo: ${path.basename(inputDir)}/*.mp4 → mp3`,
+      });
+      log(`Started ${DEMO_WORKFLOW_ID}.`);
+    }
+    const interactive = Boolean(process.stdin.isTTY) && !options.json;
+    if (!interactive) {
+      // Nobody to ask: approve the cleanup up front (delete job and pool), as the policy allows.
+      await handle.signal(approveCleanupSignal, { deleteJob: true, deletePool: true });
+    }
+    return await waitAndReport(handle, local, 'default', options.json, interactive);
+  } finally {
+    worker.shutdown();
+    await workerRun.catch(() => undefined);
+    await connection.close();
+    await nativeConnection.close();
+    await stack.stop();
+  }
+}
+
+run().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof ConfigError || err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

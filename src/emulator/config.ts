@@ -1,0 +1,89 @@
+import { resolve } from 'node:path';
+import type { FaultSettings } from './faults';
+
+/** The well-known development account; the env overrides exist so that a shared stack can rotate it. */
+export const DEV_BATCH_ACCOUNT_NAME: string = process.env.BATCH_EMULATOR_ACCOUNT || 'devbatch';
+export const DEV_BATCH_ACCOUNT_KEY: string =
+  process.env.BATCH_EMULATOR_KEY ||
+  'MTmUU1p3LnaKB+vIayTTgw7AtSRqShRNocYxJR8K6JgUnjIDxND+OijC3x7meUfZOxQn7oi+lQ3wsgco5repQg==';
+
+export const EMULATOR_SERVICE_NAME = 'azure-batch-emulator';
+export const EMULATOR_VERSION = '0.1.0';
+
+/** Every api-version a known client sends (reference section 6); all are served the same way. */
+export const SUPPORTED_API_VERSIONS = [
+  '2018-12-01.8.0',
+  '2022-01-01.15.0',
+  '2022-10-01.16.0',
+  '2024-02-01.19.0',
+  '2025-06-01',
+] as const;
+
+export interface EmulatorOptions {
+  host?: string;
+  /** 0 or undefined picks a free port. */
+  port?: number;
+  dataDir: string;
+  accountName?: string;
+  accountKey?: string;
+  /** How long a pool stays `resizing` before its nodes exist. */
+  allocationDelayMs?: number;
+  /** How long a new node spends in `creating` and in `starting`, each. */
+  nodeStartDelayMs?: number;
+  /** How long a deleted pool or job stays visible in state `deleting`. */
+  deleteDelayMs?: number;
+  /** Dedicated cores the account may hold across all pools. */
+  coreQuota?: number;
+  lowPriorityCoreQuota?: number;
+  /** Initial fault settings (merged over BATCH_EMULATOR_FAULTS). */
+  faults?: Partial<FaultSettings>;
+  /** Debounce for writing state.json. */
+  persistDebounceMs?: number;
+  /** Receives one line per notable event; silent by default. */
+  log?: (line: string) => void;
+}
+
+export interface ResolvedOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  accountName: string;
+  accountKey: string;
+  allocationDelayMs: number;
+  nodeStartDelayMs: number;
+  deleteDelayMs: number;
+  coreQuota: number;
+  lowPriorityCoreQuota: number;
+  faults: Partial<FaultSettings>;
+  persistDebounceMs: number;
+  log: (line: string) => void;
+}
+
+function envFaults(): Partial<FaultSettings> {
+  const raw = process.env.BATCH_EMULATOR_FAULTS;
+  if (!raw) return {};
+  try {
+    return JSON.parse(raw) as Partial<FaultSettings>;
+  } catch {
+    throw new Error(`BATCH_EMULATOR_FAULTS is not valid JSON: ${raw}`);
+  }
+}
+
+export function resolveOptions(opts: EmulatorOptions): ResolvedOptions {
+  return {
+    host: opts.host ?? '127.0.0.1',
+    port: opts.port ?? 0,
+    // Absolute, because node directories become task working directories and AZ_BATCH_* paths.
+    dataDir: resolve(opts.dataDir),
+    accountName: opts.accountName ?? DEV_BATCH_ACCOUNT_NAME,
+    accountKey: opts.accountKey ?? DEV_BATCH_ACCOUNT_KEY,
+    allocationDelayMs: opts.allocationDelayMs ?? 1000,
+    nodeStartDelayMs: opts.nodeStartDelayMs ?? 500,
+    deleteDelayMs: opts.deleteDelayMs ?? 500,
+    coreQuota: opts.coreQuota ?? 100,
+    lowPriorityCoreQuota: opts.lowPriorityCoreQuota ?? 100,
+    faults: { ...envFaults(), ...(opts.faults ?? {}) },
+    persistDebounceMs: opts.persistDebounceMs ?? 250,
+    log: opts.log ?? (() => undefined),
+  };
+}

@@ -1,0 +1,252 @@
+import type { BatchServiceModels as M } from '@azure/batch';
+import { isAbsolute, normalize } from 'node:path';
+import { BatchServiceError, Errors } from '../errors';
+import { nextLink, takePage } from '../odata/paging';
+import type { Operation, OperationResult } from '../pipeline/types';
+import { key, type JobRecord, type Task, type TaskRecord } from '../store/types';
+import { INFINITE_DURATION } from '../util/duration';
+import { checkId } from '../util/ids';
+import { readModel } from '../wire/serializer';
+import {
+  changeHeaders,
+  checkConditions,
+  entityHeaders,
+  listQuery,
+  metadata,
+  type Services,
+} from './common';
+
+/** addtaskcollection takes at most 100 tasks (the JS SDK checks it too; Python chunks). */
+export const MAX_TASKS_PER_COLLECTION = 100;
+
+function checkResourceFiles(files: M.ResourceFile[] | undefined): void {
+  for (const [i, rf] of (files ?? []).entries()) {
+    const name = `resourceFiles[${i}]`;
+    const sources = [rf.httpUrl, rf.storageContainerUrl, rf.autoStorageContainerName].filter(
+      Boolean,
+    );
+    if (sources.length !== 1) {
+      throw Errors.invalidProperty(
+        name,
+        'exactly one of httpUrl, storageContainerUrl, autoStorageContainerName',
+      );
+    }
+    if (rf.httpUrl && !rf.filePath) throw Errors.missingProperty(`${name}.filePath`);
+    if (
+      rf.filePath &&
+      (isAbsolute(rf.filePath) || normalize(rf.filePath).split('/').includes('..'))
+    ) {
+      throw Errors.invalidProperty(
+        `${name}.filePath`,
+        'must be relative and stay in the working directory',
+      );
+    }
+  }
+}
+
+/** Task operations: add, addtaskcollection, get, list, terminate, delete, reactivate, update. */
+export class TasksHandler {
+  constructor(private readonly s: Services) {}
+
+  private findJob(id: string): JobRecord {
+    const rec = this.s.store.getJob(id);
+    if (!rec) throw Errors.jobNotFound();
+    return rec;
+  }
+
+  /** Tasks can be added only to an active job. */
+  private jobForAdding(id: string): JobRecord {
+    const rec = this.findJob(id);
+    if (rec.job.state === 'deleting') throw Errors.jobBeingDeleted();
+    if (rec.job.state === 'completed' || rec.job.state === 'terminating')
+      throw Errors.jobCompleted();
+    return rec;
+  }
+
+  private find(job: JobRecord, taskId: string): TaskRecord {
+    const rec = this.s.store.getTask(job, taskId);
+    if (!rec) throw Errors.taskNotFound();
+    return rec;
+  }
+
+  private build(job: JobRecord, p: M.TaskAddParameter): Task {
+    checkId(p.id);
+    checkResourceFiles(p.resourceFiles);
+    if (p.multiInstanceSettings)
+      throw Errors.invalidProperty('multiInstanceSettings', 'not emulated');
+    if (p.dependsOn)
+      throw Errors.invalidProperty('dependsOn', 'task dependencies are not emulated');
+    const slots = p.requiredSlots ?? 1;
+    if (!Number.isInteger(slots) || slots < 1) throw Errors.invalidProperty('requiredSlots');
+    const now = new Date();
+    return {
+      ...p,
+      id: p.id,
+      url: `${this.s.serviceUrl()}/jobs/${job.job.id}/tasks/${p.id}`,
+      creationTime: now,
+      state: 'active',
+      stateTransitionTime: now,
+      requiredSlots: slots,
+      constraints: {
+        maxWallClockTime: p.constraints?.maxWallClockTime ?? INFINITE_DURATION,
+        retentionTime: p.constraints?.retentionTime ?? 'P7D',
+        maxTaskRetryCount:
+          p.constraints?.maxTaskRetryCount ?? job.job.constraints?.maxTaskRetryCount ?? 0,
+      },
+      executionInfo: { retryCount: 0, requeueCount: 0 },
+    };
+  }
+
+  add = (op: Operation): OperationResult => {
+    const job = this.jobForAdding(op.params.jobId);
+    const p = readModel<M.TaskAddParameter>('TaskAddParameter', op.body, 'task');
+    const task = this.build(job, p);
+    if (this.s.store.getTask(job, task.id)) throw Errors.taskExists();
+    this.s.store.addTask(job, task);
+    this.s.runtime.tasksAdded();
+    return { status: 201, headers: changeHeaders(task, task.url!, true) };
+  };
+
+  addCollection = (op: Operation): OperationResult => {
+    const job = this.jobForAdding(op.params.jobId);
+    const body = op.body as { value?: unknown } | undefined;
+    if (Array.isArray(body?.value) && body.value.length > MAX_TASKS_PER_COLLECTION) {
+      throw Errors.requestBodyTooLarge();
+    }
+    const p = readModel<M.TaskAddCollectionParameter>(
+      'TaskAddCollectionParameter',
+      body,
+      'taskCollection',
+    );
+    const seen = new Set<string>();
+    const results: M.TaskAddResult[] = p.value.map((item) => {
+      try {
+        const task = this.build(job, item);
+        if (seen.has(key(task.id)) || this.s.store.getTask(job, task.id)) throw Errors.taskExists();
+        seen.add(key(task.id));
+        this.s.store.addTask(job, task);
+        return {
+          status: 'success',
+          taskId: task.id,
+          eTag: task.eTag,
+          lastModified: task.lastModified,
+          location: task.url,
+        };
+      } catch (err) {
+        if (!(err instanceof BatchServiceError)) throw err;
+        const result = {
+          status: err.status >= 500 ? 'serverError' : 'clientError',
+          taskId: item.id ?? '',
+          error: {
+            code: err.code,
+            message: { lang: 'en-US', value: err.message },
+            values: err.values,
+          },
+        };
+        // The service spells statuses in camel case, which the SDK's lower-case type does not list.
+        return result as unknown as M.TaskAddResult;
+      }
+    });
+    this.s.runtime.tasksAdded();
+    return {
+      status: 200,
+      body: {
+        kind: 'entity',
+        mapper: 'TaskAddCollectionResult',
+        model: { value: results },
+        metadata: metadata(op, 'taskaddresult'),
+      },
+    };
+  };
+
+  get = (op: Operation): OperationResult => {
+    const rec = this.find(this.findJob(op.params.jobId), op.params.taskId);
+    checkConditions(op, rec.task);
+    return {
+      status: 200,
+      headers: entityHeaders(rec.task),
+      body: {
+        kind: 'entity',
+        mapper: 'CloudTask',
+        model: rec.task,
+        metadata: metadata(op, 'tasks/@Element'),
+        select: listQuery(op).select,
+      },
+    };
+  };
+
+  list = (op: Operation): OperationResult => {
+    const job = this.findJob(op.params.jobId);
+    const q = listQuery(op);
+    const { page, nextAfter } = takePage(
+      job.tasks.values(),
+      q.paging,
+      (r) => !q.filter || q.filter(r.task),
+    );
+    return {
+      status: 200,
+      body: {
+        kind: 'list',
+        mapper: 'CloudTask',
+        models: page.map((r) => r.task),
+        metadata: metadata(op, 'tasks'),
+        nextLink:
+          nextAfter === undefined
+            ? undefined
+            : nextLink(op.baseUrl, op.rawPath, op.query, nextAfter),
+        select: q.select,
+      },
+    };
+  };
+
+  terminate = (op: Operation): OperationResult => {
+    const job = this.findJob(op.params.jobId);
+    if (job.job.state === 'deleting') throw Errors.jobBeingDeleted();
+    const rec = this.find(job, op.params.taskId);
+    checkConditions(op, rec.task);
+    if (rec.task.state === 'completed') throw Errors.taskCompleted();
+    this.s.runtime.terminateTask(job, rec);
+    return { status: 204, headers: changeHeaders(rec.task, rec.task.url!) };
+  };
+
+  delete = (op: Operation): OperationResult => {
+    const job = this.findJob(op.params.jobId);
+    if (job.job.state === 'deleting') throw Errors.jobBeingDeleted();
+    const rec = this.find(job, op.params.taskId);
+    checkConditions(op, rec.task);
+    this.s.runtime.deleteTask(job, rec);
+    return { status: 200 };
+  };
+
+  reactivate = (op: Operation): OperationResult => {
+    const job = this.jobForAdding(op.params.jobId);
+    const rec = this.find(job, op.params.taskId);
+    checkConditions(op, rec.task);
+    if (rec.task.state !== 'completed' || rec.task.executionInfo?.result !== 'failure') {
+      throw Errors.invalidForState('Only a completed task that failed can be reactivated.');
+    }
+    this.s.runtime.reactivateTask(job, rec);
+    return { status: 204, headers: changeHeaders(rec.task, rec.task.url!) };
+  };
+
+  update = (op: Operation): OperationResult => {
+    const job = this.findJob(op.params.jobId);
+    if (job.job.state === 'deleting') throw Errors.jobBeingDeleted();
+    const rec = this.find(job, op.params.taskId);
+    checkConditions(op, rec.task);
+    const p = readModel<M.TaskUpdateParameter>(
+      'TaskUpdateParameter',
+      op.body ?? {},
+      'taskUpdateParameter',
+    );
+    if (rec.task.state === 'completed') throw Errors.taskCompleted();
+    this.s.store.updateTask(job, rec, (t) => {
+      t.constraints = {
+        maxWallClockTime: p.constraints?.maxWallClockTime ?? INFINITE_DURATION,
+        retentionTime: p.constraints?.retentionTime ?? 'P7D',
+        maxTaskRetryCount: p.constraints?.maxTaskRetryCount ?? 0,
+      };
+    });
+    return { status: 200, headers: changeHeaders(rec.task, rec.task.url!) };
+  };
+}

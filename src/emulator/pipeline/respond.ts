@@ -1,0 +1,38 @@
+import type { RequestContext } from './types';
+
+export const JSON_CONTENT_TYPE =
+  'application/json;odata=minimalmetadata;streaming=true;charset=utf-8';
+
+/** Headers every Batch response carries. */
+export function baseHeaders(ctx: RequestContext): Record<string, string> {
+  const headers: Record<string, string> = {
+    'request-id': ctx.requestId,
+    DataServiceVersion: '3.0',
+  };
+  if (ctx.returnClientRequestId && ctx.clientRequestId) {
+    headers['client-request-id'] = ctx.clientRequestId;
+  }
+  return headers;
+}
+
+export function writeResponse(
+  ctx: RequestContext,
+  status: number,
+  headers: Record<string, string>,
+  body?: unknown,
+): void {
+  const { res } = ctx;
+  if (res.headersSent || res.destroyed) return;
+  const all: Record<string, string> = { ...baseHeaders(ctx), ...headers };
+  if (body === undefined || ctx.req.method === 'HEAD') {
+    if (body !== undefined) all['Content-Type'] = JSON_CONTENT_TYPE;
+    res.writeHead(status, all);
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  all['Content-Type'] = JSON_CONTENT_TYPE;
+  all['Content-Length'] = String(Buffer.byteLength(text));
+  res.writeHead(status, all);
+  res.end(text);
+}

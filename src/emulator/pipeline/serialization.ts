@@ -1,0 +1,77 @@
+import { createReadStream } from 'node:fs';
+import type { Stats } from '../stats';
+import { adaptResponseBody } from '../wire/api-versions';
+import { writeModel } from '../wire/serializer';
+import { applySelect } from '../odata/select';
+import { baseHeaders, writeResponse } from './respond';
+import type { Middleware, RequestContext, ResponseBody } from './types';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function toWire(body: Exclude<ResponseBody, { kind: 'file' }>): Record<string, unknown> {
+  switch (body.kind) {
+    case 'entity':
+      return {
+        'odata.metadata': body.metadata,
+        ...applySelect(writeModel(body.mapper, body.model), body.select),
+      };
+    case 'list': {
+      const out: Record<string, unknown> = {
+        'odata.metadata': body.metadata,
+        value: body.models.map((m) => applySelect(writeModel(body.mapper, m), body.select)),
+      };
+      if (body.nextLink) out['odata.nextLink'] = body.nextLink;
+      return out;
+    }
+    case 'json':
+      return body.value;
+  }
+}
+
+function streamFile(
+  ctx: RequestContext,
+  status: number,
+  headers: Record<string, string>,
+  path: string,
+  size: number,
+) {
+  const all = { ...baseHeaders(ctx), ...headers, 'Content-Length': String(size) };
+  ctx.res.writeHead(status, all);
+  if (ctx.req.method === 'HEAD') {
+    ctx.res.end();
+    return;
+  }
+  createReadStream(path)
+    .on('error', () => ctx.res.destroy())
+    .pipe(ctx.res);
+}
+
+/** Turns a handler's result into the wire response, after any response fault. */
+export function serializationMiddleware(stats: Stats): Middleware {
+  return async (ctx, next) => {
+    await next();
+    const result = ctx.result;
+    if (!result) return;
+    stats.record(ctx.operation, result.status);
+    const faults = ctx.responseFaults;
+    if (faults && faults.delayMs > 0) await sleep(faults.delayMs);
+    if (faults?.drop) {
+      stats.fault('lostResponse');
+      ctx.res.destroy();
+      return;
+    }
+    const headers = result.headers ?? {};
+    if (!result.body) {
+      writeResponse(ctx, result.status, headers);
+    } else if (result.body.kind === 'file') {
+      streamFile(ctx, result.status, headers, result.body.path, result.body.size);
+    } else {
+      writeResponse(
+        ctx,
+        result.status,
+        headers,
+        adaptResponseBody(ctx.apiVersion, toWire(result.body)),
+      );
+    }
+  };
+}

@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { constants } from 'node:os';
+
+export interface ProcessSpec {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  stdoutPath: string;
+  stderrPath: string;
+  signal: AbortSignal;
+}
+
+export type ProcessResult =
+  | { kind: 'exited'; exitCode: number }
+  | { kind: 'spawnError'; code: string; message: string }
+  | { kind: 'aborted' };
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    // Negative pid: the whole process group, so `bash -c "ffmpeg ..."` loses ffmpeg too.
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs task processes, each in its own process group, and can kill every one of them. */
+export class ProcessTable {
+  /** Children until they have really exited (an aborted run returns before that). */
+  private live = new Map<ChildProcess, Promise<void>>();
+
+  get count(): number {
+    return this.live.size;
+  }
+
+  run(spec: ProcessSpec): Promise<ProcessResult> {
+    if (spec.signal.aborted) return Promise.resolve({ kind: 'aborted' });
+    const out = openSync(spec.stdoutPath, 'w');
+    const err = openSync(spec.stderrPath, 'w');
+    let child: ChildProcess;
+    try {
+      child = spawn(spec.argv[0], spec.argv.slice(1), {
+        cwd: spec.cwd,
+        env: spec.env,
+        stdio: ['ignore', out, err],
+        detached: true,
+      });
+    } finally {
+      closeSync(out);
+      closeSync(err);
+    }
+    this.live.set(
+      child,
+      new Promise<void>((gone) => {
+        const forget = () => {
+          this.live.delete(child);
+          gone();
+        };
+        child.once('exit', forget);
+        child.once('error', forget);
+      }),
+    );
+    return new Promise((resolve) => {
+      let settled = false;
+      const done = (r: ProcessResult) => {
+        if (settled) return;
+        settled = true;
+        spec.signal.removeEventListener('abort', onAbort);
+        resolve(r);
+      };
+      const onAbort = () => {
+        killGroup(child);
+        done({ kind: 'aborted' });
+      };
+      spec.signal.addEventListener('abort', onAbort);
+      child.on('error', (e: NodeJS.ErrnoException) =>
+        done({ kind: 'spawnError', code: e.code ?? 'EUNKNOWN', message: e.message }),
+      );
+      child.on('exit', (code, signal) => {
+        // A group member may outlive the leader; it must not keep a slot's work running.
+        killGroup(child);
+        const bySignal = signal ? 128 + (constants.signals[signal] ?? 0) : undefined;
+        done({ kind: 'exited', exitCode: code ?? bySignal ?? -1 });
+      });
+    });
+  }
+
+  /**
+   * Kills every process group and waits (boundedly) until they are gone, so that a stopped
+   * emulator leaves no task process behind.
+   */
+  async killAll(timeoutMs = 5000): Promise<void> {
+    const children = [...this.live.entries()];
+    for (const [child] of children) killGroup(child);
+    const deadline = Date.now() + timeoutMs;
+    await Promise.race([Promise.all(children.map(([, gone]) => gone)), sleep(timeoutMs)]);
+    for (const [child] of children) {
+      while (child.pid !== undefined && groupAlive(child.pid) && Date.now() < deadline) {
+        await sleep(10);
+      }
+    }
+  }
+}

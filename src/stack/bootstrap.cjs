@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// Bootstrap: makes sure everything the project needs outside npm is on this machine.
+// Plain Node with no dependencies, so it runs before `npm ci` (and runs `npm ci` itself).
+// Run first by `npm start`, `npm test`, `npm run stack` and `.ci/run`; quick when all is there.
+'use strict';
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const TEMPORAL_CLI_VERSION = '1.5.1';
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+function log(message) {
+  process.stderr.write(`[bootstrap] ${message}\n`);
+}
+
+/** Per-user cache outside the repo, so CI runs on the same machine reuse a built CLI. */
+function cacheDir() {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'durable-batch');
+}
+
+function temporalCacheDir() {
+  return path.join(cacheDir(), `temporal-${TEMPORAL_CLI_VERSION}`);
+}
+
+function isExecutable(file) {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function onPath(command) {
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    if (dir && isExecutable(path.join(dir, command))) return path.join(dir, command);
+  }
+  return undefined;
+}
+
+/**
+ * Finds the Temporal CLI without building or downloading anything.
+ * Order: TEMPORAL_CLI, `temporal` on PATH, the per-user cache.
+ * @returns {{ path: string, source: string } | undefined}
+ */
+function findTemporalCli() {
+  const fromEnv = process.env.TEMPORAL_CLI;
+  if (fromEnv) {
+    if (!isExecutable(fromEnv)) {
+      throw new Error(`TEMPORAL_CLI=${fromEnv} is not an executable file: fix or unset it.`);
+    }
+    return { path: fromEnv, source: 'TEMPORAL_CLI' };
+  }
+  const fromPath = onPath('temporal');
+  if (fromPath) return { path: fromPath, source: 'PATH' };
+  const cached = path.join(temporalCacheDir(), 'temporal');
+  if (isExecutable(cached)) return { path: cached, source: 'cache' };
+  return undefined;
+}
+
+function buildTemporalCliWithGo() {
+  const go = onPath('go') || (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : '');
+  if (!go) return undefined;
+  const target = temporalCacheDir();
+  fs.mkdirSync(target, { recursive: true });
+  log(
+    `building the Temporal CLI v${TEMPORAL_CLI_VERSION} with Go into ${target}; ` +
+      'this takes a few minutes, once per machine',
+  );
+  const started = Date.now();
+  const result = spawnSync(
+    go,
+    ['install', `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`],
+    { stdio: 'inherit', env: { ...process.env, CGO_ENABLED: '0', GOBIN: target } },
+  );
+  if (result.status !== 0) {
+    log(`go install failed (exit ${result.status})`);
+    return undefined;
+  }
+  log(`built the Temporal CLI in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const built = path.join(target, 'temporal');
+  return isExecutable(built) ? { path: built, source: 'built with go' } : undefined;
+}
+
+/** Last resort when online: let @temporalio/testing download the CLI into our cache. */
+function downloadTemporalCliWithSdk() {
+  const downloadDir = path.join(temporalCacheDir(), 'sdk-download');
+  const script = `
+    const { TestWorkflowEnvironment } = require('@temporalio/testing');
+    TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'cached-download', downloadDir: ${JSON.stringify(downloadDir)} } } })
+      .then((env) => env.teardown())
+      .then(() => process.exit(0), (err) => { console.error(String(err)); process.exit(1); });`;
+  log('no Go here: trying the Temporal SDK download of the CLI (needs internet)');
+  const result = spawnSync(process.execPath, ['-e', script], {
+    cwd: PROJECT_ROOT,
+    stdio: 'inherit',
+    timeout: 300_000,
+  });
+  if (result.status !== 0 || !fs.existsSync(downloadDir)) return undefined;
+  for (const name of fs.readdirSync(downloadDir)) {
+    const candidate = path.join(downloadDir, name);
+    if (isExecutable(candidate)) return { path: candidate, source: 'SDK download' };
+  }
+  return undefined;
+}
+
+function ensureTemporalCli() {
+  const found = findTemporalCli() || buildTemporalCliWithGo() || downloadTemporalCliWithSdk();
+  if (!found) {
+    throw new Error(
+      'No Temporal CLI found. Do one of: set TEMPORAL_CLI to a temporal binary; put `temporal` on PATH; ' +
+        `install Go and run \`CGO_ENABLED=0 GOBIN=${temporalCacheDir()} go install ` +
+        `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}\`.`,
+    );
+  }
+  return found;
+}
+
+function ensureNodeModules() {
+  const lock = path.join(PROJECT_ROOT, 'package-lock.json');
+  const marker = path.join(PROJECT_ROOT, 'node_modules', '.package-lock.json');
+  const fresh =
+    fs.existsSync(marker) && fs.statSync(marker).mtimeMs >= fs.statSync(lock).mtimeMs - 1000;
+  if (fresh) return 'present';
+  log('node_modules missing or older than package-lock.json: running npm ci');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], {
+    cwd: PROJECT_ROOT,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) throw new Error(`npm ci failed (exit ${result.status})`);
+  return 'installed';
+}
+
+function ensureFfmpeg() {
+  const found = onPath('ffmpeg');
+  if (found) return found;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot && onPath('apt-get')) {
+    log('ffmpeg missing: installing Debian/Ubuntu package ffmpeg with apt-get');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    let result = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'ffmpeg'], {
+      stdio: 'inherit',
+      env,
+    });
+    if (result.status !== 0) {
+      spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+      result = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'ffmpeg'], {
+        stdio: 'inherit',
+        env,
+      });
+    }
+    const installed = onPath('ffmpeg');
+    if (installed) return installed;
+  }
+  throw new Error(
+    'ffmpeg is not on PATH. Install it (Debian/Ubuntu: `sudo apt-get install -y ffmpeg`; ' +
+      'macOS: `brew install ffmpeg`) and run again.',
+  );
+}
+
+function main() {
+  const started = Date.now();
+  try {
+    const modules = ensureNodeModules();
+    const temporal = ensureTemporalCli();
+    const ffmpeg = ensureFfmpeg();
+    log(
+      `ready in ${Date.now() - started} ms: node_modules ${modules}; ` +
+        `temporal ${temporal.path} (${temporal.source}); ffmpeg ${ffmpeg}`,
+    );
+  } catch (err) {
+    log(`error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
+
+module.exports = { TEMPORAL_CLI_VERSION, cacheDir, findTemporalCli, onPath };
+
+if (require.main === module) main();

@@ -1,0 +1,4 @@
+export declare const TEMPORAL_CLI_VERSION: string;
+export declare function cacheDir(): string;
+export declare function findTemporalCli(): { path: string; source: string } | undefined;
+export declare function onPath(command: string): string | undefined;

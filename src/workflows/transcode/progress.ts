@@ -1,0 +1,80 @@
+// What the `progress` query answers and what continue-as-new carries: phase, counts,
+// failures, resource ids and time per phase.
+
+export type Phase =
+  | 'validating'
+  | 'preparing'
+  | 'uploading'
+  | 'creating-pool'
+  | 'waiting-for-pool'
+  | 'creating-job'
+  | 'adding-tasks'
+  | 'running'
+  | 'collecting'
+  | 'downloading'
+  | 'awaiting-cleanup-decision'
+  | 'cleaning-up'
+  | 'done';
+
+export interface TaskCounts {
+  active: number;
+  running: number;
+  completed: number;
+  succeeded: number;
+  failed: number;
+}
+
+export interface FailedTask {
+  taskId: string;
+  inputBlob: string;
+  exitCode?: number;
+  failureCode?: string;
+  failureMessage?: string;
+  stderrTail?: string;
+}
+
+export interface PoolProgress {
+  id: string;
+  created: boolean;
+  reused: boolean;
+  allocationState?: string;
+  nodeStates: Record<string, number>;
+}
+
+export interface Progress {
+  workflowId: string;
+  phase: Phase;
+  status: 'running' | 'succeeded' | 'partially-failed' | 'failed' | 'cancelled' | 'timed-out';
+  files: number;
+  inputBytes: number;
+  pool: PoolProgress;
+  job: { id: string; created: boolean; terminated: boolean };
+  tasks: { total: number; added: number; counts: TaskCounts };
+  failures: FailedTask[];
+  unfinishedTasks: string[];
+  /** Milliseconds spent in each finished phase (workflow time). */
+  phaseMs: Partial<Record<Phase, number>>;
+  startedAt: string;
+  updatedAt: string;
+  /** Deadline for the tasks (ISO), once they are added. */
+  tasksDeadline?: string;
+  polls: number;
+  continuedAsNew: number;
+  cancelReason?: string;
+  error?: string;
+  cleanup: {
+    policy: string;
+    decision?: { deleteJob: boolean; deletePool: boolean; by: 'signal' | 'policy' | 'default' };
+    decisionDeadline?: string;
+    deleted: string[];
+    kept: string[];
+  };
+}
+
+export const emptyCounts = (): TaskCounts => ({
+  active: 0,
+  running: 0,
+  completed: 0,
+  succeeded: 0,
+  failed: 0,
+});

@@ -1,0 +1,600 @@
+// The Azure Batch ffmpeg tutorial as one durable workflow: inspect → (upload ‖ pool) → job →
+// tasks → durable wait → results → cleanup. Every step is a retryable activity; cleanup runs
+// in a non-cancellable scope on success, failure and cancellation alike.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+  type ActivityOptions,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { PoolStatus } from '../../activities/batch';
+import { NON_RETRYABLE_ERROR_TYPES } from './error-types';
+import { planTranscode, type TranscodeInput, type TranscodePlan } from './input';
+import { approveCleanupSignal, cancelSignal, progressQuery } from './messages';
+import {
+  emptyCounts,
+  type FailedTask,
+  type Phase,
+  type Progress,
+  type TaskCounts,
+} from './progress';
+import { duplicateOutputs, planTasks, type InputFile, type TaskPlan } from './task-plan';
+
+export interface TranscodeResult {
+  status: 'succeeded' | 'partially-failed' | 'failed' | 'cancelled' | 'timed-out';
+  message: string;
+  counts: TaskCounts;
+  outputContainer: string;
+  outputs: Array<{ name: string; size: number }>;
+  missingOutputs: string[];
+  failedTasks: FailedTask[];
+  unfinishedTasks: string[];
+  downloaded?: { dir: string; files: number; bytes: number };
+  resources: { created: string[]; deleted: string[]; kept: string[] };
+  phaseMs: Progress['phaseMs'];
+  totalMs: number;
+}
+
+/** What continue-as-new carries into the next run of the same workflow. */
+export interface CarriedState {
+  plan: TranscodePlan;
+  files: InputFile[];
+  progress: Progress;
+  created: Created;
+  pollIntervalMs: number;
+  startedAtMs: number;
+  cleanupDecision?: Progress['cleanup']['decision'];
+}
+
+interface Created {
+  inputContainer: boolean;
+  pool: boolean;
+  job: boolean;
+}
+
+const retry: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+};
+
+function activities(options: ActivityOptions) {
+  return proxyActivities<Activities>({ retry, ...options });
+}
+
+/** Activity stubs for one run; the Azure call timeout comes from the plan. */
+function stubs(plan: TranscodePlan) {
+  return {
+    /** Short Azure calls: a lost response times out quickly and is retried (idempotently). */
+    quick: activities({
+      startToCloseTimeout: plan.polling.callTimeoutMs,
+      scheduleToCloseTimeout: '30 minutes',
+    }),
+    /** Transfers and bulk adds: heartbeats make a dead worker's attempt retry promptly. */
+    long: activities({
+      startToCloseTimeout: '4 hours',
+      heartbeatTimeout: '30 seconds',
+      scheduleToCloseTimeout: '8 hours',
+    }),
+  };
+}
+
+class TranscodeRun {
+  readonly quick: ReturnType<typeof stubs>['quick'];
+  readonly long: ReturnType<typeof stubs>['long'];
+  readonly progress: Progress;
+  readonly created: Created;
+  files: InputFile[] = [];
+  tasks: TaskPlan[] = [];
+  pollIntervalMs: number;
+  startedAtMs: number;
+  cleanupDecision?: Progress['cleanup']['decision'];
+  private phaseStartedMs = Date.now();
+
+  constructor(
+    readonly input: TranscodeInput,
+    readonly plan: TranscodePlan,
+    carried?: CarriedState,
+  ) {
+    ({ quick: this.quick, long: this.long } = stubs(plan));
+    this.startedAtMs = carried?.startedAtMs ?? Date.now();
+    this.created = carried?.created ?? { inputContainer: false, pool: false, job: false };
+    this.pollIntervalMs = carried?.pollIntervalMs ?? plan.polling.minIntervalMs;
+    this.cleanupDecision = carried?.cleanupDecision;
+    this.progress = carried?.progress ?? {
+      workflowId: plan.workflowId,
+      phase: 'validating',
+      status: 'running',
+      files: 0,
+      inputBytes: 0,
+      pool: { id: plan.pool.id, created: false, reused: plan.pool.reuse, nodeStates: {} },
+      job: { id: plan.jobId, created: false, terminated: false },
+      tasks: { total: 0, added: 0, counts: emptyCounts() },
+      failures: [],
+      unfinishedTasks: [],
+      phaseMs: {},
+      startedAt: new Date(this.startedAtMs).toISOString(),
+      updatedAt: new Date().toISOString(),
+      polls: 0,
+      continuedAsNew: 0,
+      cleanup: { policy: plan.cleanup.policy, deleted: [], kept: [] },
+    };
+    if (carried) {
+      this.files = carried.files;
+      this.tasks = planTasks(carried.files, plan.extension, plan.commandTemplate);
+    }
+  }
+
+  enter(phase: Phase): void {
+    const now = Date.now();
+    const previous = this.progress.phase;
+    this.progress.phaseMs[previous] =
+      (this.progress.phaseMs[previous] ?? 0) + (now - this.phaseStartedMs);
+    this.phaseStartedMs = now;
+    this.progress.phase = phase;
+    this.touch();
+    log.info('phase', { phase });
+  }
+
+  touch(): void {
+    this.progress.updatedAt = new Date().toISOString();
+  }
+
+  carry(): CarriedState {
+    // Close the current phase's clock so time is not lost across runs.
+    this.enter(this.progress.phase);
+    return {
+      plan: this.plan,
+      files: this.files,
+      progress: { ...this.progress, continuedAsNew: this.progress.continuedAsNew + 1 },
+      created: this.created,
+      pollIntervalMs: this.pollIntervalMs,
+      startedAtMs: this.startedAtMs,
+      cleanupDecision: this.cleanupDecision,
+    };
+  }
+}
+
+export async function transcodeWorkflow(
+  input: TranscodeInput,
+  carried?: CarriedState,
+): Promise<TranscodeResult> {
+  let plan: TranscodePlan;
+  try {
+    const info = workflowInfo();
+    plan = carried?.plan ?? planTranscode(info.workflowId, input, info.firstExecutionRunId);
+  } catch (err) {
+    throw ApplicationFailure.create({
+      type: 'InvalidInput',
+      message: err instanceof Error ? err.message : String(err),
+      nonRetryable: true,
+    });
+  }
+  const run = new TranscodeRun(input, plan, carried);
+  const main = new CancellationScope();
+
+  setHandler(progressQuery, () => run.progress, {
+    description: 'Phase, task counts, failures, resource ids and time per phase.',
+  });
+  setHandler(
+    cancelSignal,
+    (args) => {
+      run.progress.cancelReason ??= args?.reason ?? 'cancelled by signal';
+      main.cancel();
+    },
+    {
+      description:
+        'Stop the run: terminate the Batch job, then clean up per the policy. Args: {reason}',
+    },
+  );
+  setHandler(
+    approveCleanupSignal,
+    (args) => {
+      run.cleanupDecision = {
+        deleteJob: args?.deleteJob ?? true,
+        deletePool: args?.deletePool ?? true,
+        by: 'signal',
+      };
+      run.touch();
+    },
+    {
+      description:
+        'Decide the cleanup: {deleteJob, deletePool} (both default true; false keeps that resource).',
+    },
+  );
+  if (run.progress.cancelReason) main.cancel();
+
+  let failure: unknown;
+  let timedOut = false;
+  try {
+    timedOut = await main.run(() => runSteps(run));
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
+    failure = err;
+    // Stop whatever else the steps started (e.g. the pool wait beside a failed upload).
+    main.cancel();
+  }
+
+  const workflowCancelled = isCancellation(failure) && !run.progress.cancelReason;
+  if (isCancellation(failure)) {
+    run.progress.cancelReason ??= 'workflow cancelled';
+    run.progress.status = 'cancelled';
+  } else if (failure) {
+    run.progress.status = 'failed';
+    run.progress.error = failureMessage(failure);
+  } else if (timedOut) {
+    run.progress.status = 'timed-out';
+  }
+
+  const result = await CancellationScope.nonCancellable(() => finish(run, timedOut));
+  if (workflowCancelled || (failure && !isCancellation(failure))) {
+    log.warn('run ended', { status: run.progress.status, error: run.progress.error });
+    if (workflowCancelled) throw failure;
+    // Surface the root cause (not "Activity task failed") now that nothing is left behind.
+    const root = rootCause(failure);
+    throw ApplicationFailure.create({
+      type: root instanceof ApplicationFailure && root.type ? root.type : 'TranscodeFailed',
+      message: root instanceof Error ? root.message : String(root),
+      nonRetryable: true,
+      cause: failure instanceof Error ? failure : undefined,
+    });
+  }
+  return result;
+}
+
+/** The innermost cause: the activity's own error rather than "Activity task failed". */
+function rootCause(err: unknown): unknown {
+  let current = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current;
+}
+
+function failureMessage(err: unknown): string {
+  const root = rootCause(err);
+  return root instanceof Error ? root.message : String(root);
+}
+
+/** The steps up to the end of the durable wait; true when the timeout passed. */
+async function runSteps(run: TranscodeRun): Promise<boolean> {
+  const { plan } = run;
+  if (run.progress.phase === 'running') {
+    return await waitForTasks(run); // resumed after continue-as-new
+  }
+
+  run.enter('preparing');
+  run.files =
+    plan.source.kind === 'local'
+      ? await run.quick.inspectLocalInput({ dir: plan.source.dir, pattern: plan.source.pattern })
+      : await run.quick.inspectBlobInput(plan.source);
+  const duplicates = duplicateOutputs(run.files, plan.extension);
+  if (duplicates.length > 0) {
+    throw ApplicationFailure.create({
+      type: 'InvalidInput',
+      nonRetryable: true,
+      message: `Two inputs would write the same output: ${duplicates.join('; ')}. Rename one of them.`,
+    });
+  }
+  run.progress.files = run.files.length;
+  run.progress.inputBytes = run.files.reduce((sum, f) => sum + f.size, 0);
+  run.tasks = planTasks(run.files, plan.extension, plan.commandTemplate);
+
+  // The pool is the long pole on Azure: it must not wait for the upload.
+  run.enter('uploading');
+  await Promise.all([upload(run), preparePool(run)]);
+
+  run.enter('creating-job');
+  run.created.job = true; // attempted: cleanup checks ownership and tolerates absence
+  await run.quick.createJobIfAbsent({
+    jobId: plan.jobId,
+    poolId: plan.pool.id,
+    ownerWorkflowId: plan.owner,
+  });
+  run.progress.job.created = true;
+
+  run.enter('adding-tasks');
+  run.progress.tasks.total = run.tasks.length;
+  const added = await run.long.addTasks({
+    jobId: plan.jobId,
+    tasks: run.tasks,
+    inputContainer: plan.inputContainer,
+    outputContainer: plan.outputContainer,
+    sasValidForMs: plan.timeoutMs + 2 * 3600_000,
+  });
+  run.progress.tasks.added = added.added + added.alreadyExisted;
+  run.progress.tasksDeadline = new Date(Date.now() + plan.timeoutMs).toISOString();
+
+  run.enter('running');
+  return await waitForTasks(run);
+}
+
+async function upload(run: TranscodeRun): Promise<void> {
+  const { plan } = run;
+  if (plan.ownsInputContainer) run.created.inputContainer = true;
+  await run.quick.ensureContainers({
+    names: plan.ownsInputContainer
+      ? [plan.inputContainer, plan.outputContainer]
+      : [plan.outputContainer],
+  });
+  if (plan.source.kind === 'local') {
+    await run.long.uploadInputs({
+      dir: plan.source.dir,
+      container: plan.inputContainer,
+      files: run.files,
+    });
+  }
+  run.enter('waiting-for-pool');
+}
+
+async function preparePool(run: TranscodeRun): Promise<void> {
+  const { plan } = run;
+  if (!plan.pool.reuse) {
+    run.created.pool = true; // attempted: cleanup checks ownership and tolerates absence
+    await run.quick.createPoolIfAbsent({
+      pool: {
+        id: plan.pool.id,
+        vmSize: plan.pool.vmSize,
+        dedicatedNodes: plan.pool.dedicatedNodes,
+        lowPriorityNodes: plan.pool.lowPriorityNodes,
+        taskSlotsPerNode: plan.pool.taskSlotsPerNode,
+        image: plan.pool.image,
+        startTaskCommand: plan.pool.startTaskCommand,
+      },
+      ownerWorkflowId: plan.owner,
+    });
+    run.progress.pool.created = true;
+  }
+  await waitForPool(run);
+}
+
+/** Durable wait until the pool is steady with a usable node; fails fast on resize errors. */
+async function waitForPool(run: TranscodeRun): Promise<void> {
+  const { plan } = run;
+  const deadline = Date.now() + plan.pool.allocationTimeoutMs;
+  // Allocation takes minutes on Azure: polling it faster than twice a second only grows history.
+  let interval = Math.max(500, plan.polling.minIntervalMs);
+  for (let poll = 1; ; poll++) {
+    const status: PoolStatus = await run.quick.getPoolStatus({ poolId: plan.pool.id });
+    run.progress.pool.allocationState = status.allocationState;
+    run.progress.pool.nodeStates = status.nodeStates;
+    run.touch();
+    if (!status.exists) {
+      throw ApplicationFailure.create({
+        type: 'NotFound',
+        nonRetryable: true,
+        message: `Pool ${plan.pool.id} does not exist${plan.pool.reuse ? ': check pool.existingPoolId' : ''}.`,
+      });
+    }
+    if (status.allocationState === 'steady' && status.resizeErrors.length > 0) {
+      throw ApplicationFailure.create({
+        type: 'PoolResizeError',
+        nonRetryable: true,
+        message:
+          `Pool ${plan.pool.id} could not get its nodes: ` +
+          status.resizeErrors.map((e) => `${e.code}: ${e.message}`).join('; ') +
+          ' (a quota? ask for more cores or lower the node counts)',
+      });
+    }
+    const usable = (status.nodeStates.idle ?? 0) + (status.nodeStates.running ?? 0);
+    if (usable > 0) return;
+    const nodes = Object.values(status.nodeStates).reduce((a, b) => a + b, 0);
+    const broken = (status.nodeStates.starttaskfailed ?? 0) + (status.nodeStates.unusable ?? 0);
+    if (status.allocationState === 'steady' && nodes > 0 && broken === nodes) {
+      throw ApplicationFailure.create({
+        type: 'PoolUnusable',
+        nonRetryable: true,
+        message:
+          `Every node of pool ${plan.pool.id} failed its start task (${broken} node(s)): ` +
+          'check pool.startTaskCommand; the node start-task logs say why.',
+      });
+    }
+    if (Date.now() >= deadline) {
+      throw ApplicationFailure.create({
+        type: 'PoolUnusable',
+        nonRetryable: true,
+        message: `Pool ${plan.pool.id} had no usable node after ${plan.pool.allocationTimeoutMs / 60_000} min.`,
+      });
+    }
+    await sleep(interval, { summary: `Wait for pool, poll ${poll}` });
+    interval = Math.min(Math.max(interval, plan.polling.maxIntervalMs), interval * 1.5);
+  }
+}
+
+/** One taskcounts request per poll, a timer between polls; continue-as-new keeps history small. */
+async function waitForTasks(run: TranscodeRun): Promise<boolean> {
+  const { plan, progress } = run;
+  const deadline = Date.parse(progress.tasksDeadline ?? new Date().toISOString());
+  let last = progress.tasks.counts;
+  for (;;) {
+    const counts = await run.quick.getTaskCounts({ jobId: plan.jobId });
+    progress.polls++;
+    progress.tasks.counts = counts;
+    run.touch();
+    if (counts.completed >= progress.tasks.total) return false;
+    const now = Date.now();
+    if (now >= deadline) return true;
+    const changed = counts.completed !== last.completed || counts.running !== last.running;
+    run.pollIntervalMs = changed
+      ? Math.max(plan.polling.minIntervalMs, run.pollIntervalMs / 2)
+      : Math.min(plan.polling.maxIntervalMs, run.pollIntervalMs * 1.5);
+    last = counts;
+    await sleep(Math.min(run.pollIntervalMs, deadline - now));
+    const info = workflowInfo();
+    const limit = plan.polling.maxHistoryEvents;
+    if (info.continueAsNewSuggested || (limit !== undefined && info.historyLength >= limit)) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof transcodeWorkflow>(run.input, run.carry());
+    }
+  }
+}
+
+/** Results, outputs and cleanup; runs whatever happened before. */
+async function finish(run: TranscodeRun, timedOut: boolean): Promise<TranscodeResult> {
+  const { plan, progress } = run;
+  let outputs: TranscodeResult['outputs'] = [];
+  let missingOutputs: string[] = [];
+  let downloaded: TranscodeResult['downloaded'];
+  const ranTasks = progress.tasks.added > 0;
+  const stopped = progress.status === 'cancelled' || progress.status === 'failed' || timedOut;
+  if (run.created.job && stopped) {
+    // Stop the tasks first, so the results below are final.
+    await step(run, 'terminate job', async () => {
+      run.enter('cleaning-up');
+      const reason = progress.cancelReason ? 'UserCancel' : timedOut ? 'Timeout' : 'WorkflowFailed';
+      await run.quick.terminateJob({ jobId: plan.jobId, reason });
+      progress.job.terminated = true;
+    });
+  }
+
+  if (ranTasks && (progress.status !== 'cancelled' || progress.tasks.counts.completed > 0)) {
+    await step(run, 'collect results', async () => {
+      run.enter('collecting');
+      const inputBlobs = Object.fromEntries(run.tasks.map((t) => [t.taskId, t.inputBlob]));
+      const results = await run.quick.collectTaskResults({ jobId: plan.jobId, inputBlobs });
+      progress.failures = results.failed;
+      progress.unfinishedTasks = results.unfinished;
+      const failedOrUnfinished = new Set([
+        ...results.failed.map((f) => f.taskId),
+        ...results.unfinished,
+      ]);
+      const expected = run.tasks
+        .filter((t) => !failedOrUnfinished.has(t.taskId))
+        .map((t) => t.outputBlob);
+      const verified = await run.quick.verifyOutputs({
+        container: plan.outputContainer,
+        names: expected,
+      });
+      outputs = verified.present;
+      missingOutputs = verified.missing;
+      if (plan.downloadDir && outputs.length > 0) {
+        run.enter('downloading');
+        const summary = await run.long.downloadOutputs({
+          container: plan.outputContainer,
+          names: outputs.map((o) => o.name),
+          dir: plan.downloadDir,
+        });
+        downloaded = { dir: plan.downloadDir, files: summary.files, bytes: summary.bytes };
+      }
+    });
+  }
+
+  await cleanup(run);
+
+  if (progress.status === 'running') {
+    progress.status =
+      progress.failures.length > 0 || missingOutputs.length > 0 ? 'partially-failed' : 'succeeded';
+  }
+  run.enter('done');
+  const counts = progress.tasks.counts;
+  const message = summarize(progress, outputs.length, missingOutputs.length);
+  return {
+    status: progress.status,
+    message,
+    counts,
+    outputContainer: plan.outputContainer,
+    outputs,
+    missingOutputs,
+    failedTasks: progress.failures,
+    unfinishedTasks: progress.unfinishedTasks,
+    downloaded,
+    resources: {
+      created: [
+        ...(progress.pool.created ? [`pool ${plan.pool.id}`] : []),
+        ...(progress.job.created ? [`job ${plan.jobId}`] : []),
+        ...(run.created.inputContainer ? [`container ${plan.inputContainer}`] : []),
+      ],
+      deleted: progress.cleanup.deleted,
+      kept: progress.cleanup.kept,
+    },
+    phaseMs: progress.phaseMs,
+    totalMs: Date.now() - run.startedAtMs,
+  };
+}
+
+function summarize(progress: Progress, outputs: number, missing: number): string {
+  const total = progress.tasks.total;
+  switch (progress.status) {
+    case 'cancelled':
+      return `Cancelled (${progress.cancelReason}); ${outputs} of ${total} outputs stored.`;
+    case 'timed-out':
+      return `Timed out with ${progress.unfinishedTasks.length} of ${total} task(s) unfinished; ${outputs} outputs stored.`;
+    case 'failed':
+      return `Failed: ${progress.error}`;
+    default:
+      return (
+        `${outputs} of ${total} file(s) converted` +
+        (progress.failures.length ? `; ${progress.failures.length} task(s) failed` : '') +
+        (missing ? `; ${missing} output(s) missing` : '') +
+        '.'
+      );
+  }
+}
+
+/** A cleanup or result step: logged and recorded if it fails, never stopping the others. */
+async function step(run: TranscodeRun, what: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    log.error(`${what} failed`, { error: failureMessage(err) });
+    run.progress.error ??= `${what} failed: ${failureMessage(err)}`;
+  }
+}
+
+async function cleanup(run: TranscodeRun): Promise<void> {
+  const { plan, progress, created } = run;
+  run.enter('cleaning-up');
+  if (created.inputContainer) {
+    await step(run, 'delete input container', async () => {
+      await run.quick.deleteContainer({ name: plan.inputContainer });
+      progress.cleanup.deleted.push(`container ${plan.inputContainer}`);
+    });
+  }
+  if (!created.job && !created.pool) return;
+
+  let decision = run.cleanupDecision;
+  if (!decision && plan.cleanup.policy !== 'ask') {
+    const remove = plan.cleanup.policy === 'always';
+    decision = { deleteJob: remove, deletePool: remove, by: 'policy' };
+  }
+  if (!decision) {
+    run.enter('awaiting-cleanup-decision');
+    progress.cleanup.decisionDeadline = new Date(
+      Date.now() + plan.cleanup.decisionTimeoutMs,
+    ).toISOString();
+    await condition(() => run.cleanupDecision !== undefined, plan.cleanup.decisionTimeoutMs);
+    const remove = plan.cleanup.defaultDecision === 'delete';
+    decision = run.cleanupDecision ?? { deleteJob: remove, deletePool: remove, by: 'default' };
+    run.enter('cleaning-up');
+  }
+  progress.cleanup.decision = decision;
+
+  if (created.job) {
+    if (decision.deleteJob) {
+      await step(run, 'delete job', async () => {
+        if (await run.quick.deleteJob({ jobId: plan.jobId, ownerWorkflowId: plan.owner })) {
+          progress.cleanup.deleted.push(`job ${plan.jobId}`);
+        }
+      });
+    } else progress.cleanup.kept.push(`job ${plan.jobId}`);
+  }
+  if (created.pool) {
+    if (decision.deletePool) {
+      await step(run, 'delete pool', async () => {
+        if (await run.quick.deletePool({ poolId: plan.pool.id, ownerWorkflowId: plan.owner })) {
+          progress.cleanup.deleted.push(`pool ${plan.pool.id}`);
+        }
+      });
+    } else progress.cleanup.kept.push(`pool ${plan.pool.id}`);
+  }
+}

@@ -1,0 +1,41 @@
+// A real worker (the project's own createWorker) on a private task queue of the test stack.
+import { after } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createWorker } from '../../src/worker';
+import type { AppConfig } from '../../src/config';
+
+export interface TestWorker {
+  config: AppConfig;
+  client: Client;
+  worker: Worker;
+  taskQueue: string;
+}
+
+const running: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const stop of running.splice(0)) await stop();
+});
+
+/** Starts a worker for the rest of the file; it is shut down when the file's tests end. */
+export async function startTestWorker(
+  base: AppConfig,
+  name: string,
+  options: { exactTaskQueue?: boolean } = {},
+): Promise<TestWorker> {
+  const taskQueue = options.exactTaskQueue
+    ? base.temporal.taskQueue
+    : `${name}-${process.pid}-${Date.now()}`;
+  const config: AppConfig = { ...base, temporal: { ...base.temporal, taskQueue } };
+  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const worker = await createWorker(config, nativeConnection, { shutdownGraceTime: '2 seconds' });
+  const run = worker.run();
+  running.push(async () => {
+    worker.shutdown();
+    await run;
+    await connection.close();
+    await nativeConnection.close();
+  });
+  return { config, client: new Client({ connection }), worker, taskQueue };
+}
