@@ -16,6 +16,7 @@ import { watchRun } from './client/watch';
 import { InvalidInputError, planTranscode } from './workflows/transcode/input';
 import { approveCleanupSignal, cancelSignal, progressQuery } from './workflows/transcode/messages';
 import type { Progress } from './workflows/transcode/progress';
+import { transcodePhaseKey } from './workflows/search-attributes';
 import type { transcodeWorkflow, TranscodeResult } from './workflows/transcode/workflow';
 
 type TranscodeHandle = WorkflowHandle<typeof transcodeWorkflow>;
@@ -164,6 +165,8 @@ function program(): Command {
               taskQueue: config.temporal.taskQueue,
               workflowId,
               args: [input],
+              // Lets the run publish its phase, pool and job for filtering in the Web UI.
+              typedSearchAttributes: [{ key: transcodePhaseKey, value: 'starting' }],
               staticSummary: `${input.input.localDir ?? input.input.blobContainer} → ${input.output?.extension ?? 'mp3'}`,
             });
           } catch (err) {

@@ -65,6 +65,11 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   TEMPORAL_UI_URL: httpUrl.optional(),
+  LOG_LEVEL: z
+    .enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], {
+      message: 'must be TRACE, DEBUG, INFO, WARN or ERROR',
+    })
+    .default('INFO'),
   AZURE_BATCH_ACCOUNT_NAME: z
     .string()
     .regex(/^[a-z0-9]{3,24}$/, 'must be 3-24 lower-case letters and digits')
@@ -99,6 +104,7 @@ export interface StorageAccountConfig {
 
 export interface AppConfig {
   target: 'local' | 'azure';
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   stack: StackConfig;
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   batch: BatchAccountConfig;
@@ -169,6 +175,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     const storageName = v.AZURE_STORAGE_ACCOUNT_NAME!;
     return {
       target: 'azure',
+      logLevel: v.LOG_LEVEL,
       stack,
       temporal,
       batch: {
@@ -187,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
   }
   return {
     target: 'local',
+    logLevel: v.LOG_LEVEL,
     stack,
     temporal,
     batch: {

@@ -4,6 +4,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { createAzureClients } from './clients';
+import { installLogging } from './logging';
 import { ConfigError, loadConfig, temporalConnection, type AppConfig } from './config';
 
 export async function createWorker(
@@ -23,6 +24,7 @@ export async function createWorker(
 
 async function run(): Promise<void> {
   const config = loadConfig();
+  installLogging({ level: config.logLevel });
   const { connectionOptions } = temporalConnection(config);
   const connection = await NativeConnection.connect(connectionOptions);
   try {

@@ -4,6 +4,7 @@
 // prints a summary with the Web UI link. A run interrupted earlier is resumed, not repeated.
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline/promises';
 import { Command } from 'commander';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -13,8 +14,10 @@ import { createWorker } from '../worker';
 import { waitAndReport } from '../client';
 import type { TranscodeInput } from '../workflows/transcode/input';
 import { approveCleanupSignal } from '../workflows/transcode/messages';
+import { transcodePhaseKey } from '../workflows/search-attributes';
 import type { transcodeWorkflow } from '../workflows/transcode/workflow';
 import { makeSampleClips } from './samples';
+import { installLogging } from '../logging';
 
 const DEMO_WORKFLOW_ID = 'transcode-demo';
 
@@ -28,6 +31,8 @@ async function run(): Promise<number> {
     .opts<{ input?: string; output: string; json: boolean }>();
 
   const config = loadConfig();
+  const logFile = path.join(config.stack.dataDir, 'logs', 'worker.log');
+  installLogging({ level: config.logLevel, file: logFile });
   if (config.target !== 'local') {
     console.log('Azure variables are set: the demo still runs on the local stack only.');
   }
@@ -75,16 +80,27 @@ async function run(): Promise<number> {
         taskQueue: local.temporal.taskQueue,
         workflowId: DEMO_WORKFLOW_ID,
         args: [input],
+        // Lets the run publish its phase, pool and job for filtering in the Web UI.
+        typedSearchAttributes: [{ key: transcodePhaseKey, value: 'starting' }],
         staticSummary: `Demo: ${path.basename(inputDir)}/*.mp4 → mp3`,
       });
-      log(`Started ${DEMO_WORKFLOW_ID}.`);
+      log(`Started ${DEMO_WORKFLOW_ID} (worker log: ${logFile}).`);
     }
     const interactive = Boolean(process.stdin.isTTY) && !options.json;
     if (!interactive) {
       // Nobody to ask: approve the cleanup up front (delete job and pool), as the policy allows.
       await handle.signal(approveCleanupSignal, { deleteJob: true, deletePool: true });
     }
-    return await waitAndReport(handle, local, 'default', options.json, interactive);
+    const code = await waitAndReport(handle, local, 'default', options.json, interactive);
+    if (interactive) {
+      // As the tutorial ends: keep the stack up so the Web UI link works until the person is done.
+      const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+      await rl.question(
+        '\nThe local stack stays up for the Web UI. Press ENTER to stop it and exit...',
+      );
+      rl.close();
+    }
+    return code;
   } finally {
     worker.shutdown();
     await workerRun.catch(() => undefined);

@@ -3,6 +3,7 @@ import { after } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createWorker } from '../../src/worker';
+import { installLogging } from '../../src/logging';
 import type { AppConfig } from '../../src/config';
 
 export interface TestWorker {
@@ -11,6 +12,9 @@ export interface TestWorker {
   worker: Worker;
   taskQueue: string;
 }
+
+// Workers' own logs would drown the test report: keep warnings and errors only.
+installLogging({ level: 'WARN' });
 
 const running: Array<() => Promise<void>> = [];
 after(async () => {

@@ -24,8 +24,10 @@ export function writeResponse(
   const { res } = ctx;
   if (res.headersSent || res.destroyed) return;
   const all: Record<string, string> = { ...baseHeaders(ctx), ...headers };
-  if (body === undefined || ctx.req.method === 'HEAD') {
-    if (body !== undefined) all['Content-Type'] = JSON_CONTENT_TYPE;
+  // HEAD, 204 and 304 answers carry no body.
+  if (body === undefined || ctx.req.method === 'HEAD' || status === 204 || status === 304) {
+    if (body !== undefined && status !== 304 && status !== 204)
+      all['Content-Type'] = JSON_CONTENT_TYPE;
     res.writeHead(status, all);
     res.end();
     return;

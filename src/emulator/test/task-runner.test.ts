@@ -132,8 +132,14 @@ describe('running tasks as local processes', () => {
     assert.equal(t.executionInfo?.result, 'failure');
     assert.equal(t.executionInfo?.failureInfo?.code, 'MaxWallClockTimeExpiry');
     assert.equal(t.executionInfo?.retryCount, 0);
-    const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-    assert.ok(!ps.includes('sleep 31.4159'), 'the sleep must be gone');
+    await waitFor(
+      'the sleep is gone',
+      () =>
+        execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes('sleep 31.4159')
+          ? undefined
+          : true,
+      3000,
+    );
   });
 
   it('reports a missing program as CommandProgramNotFound', async () => {

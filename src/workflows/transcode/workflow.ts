@@ -11,8 +11,10 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
+  upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
   type RetryPolicy,
@@ -22,6 +24,8 @@ import type { PoolStatus } from '../../activities/batch';
 import { NON_RETRYABLE_ERROR_TYPES } from './error-types';
 import { planTranscode, type TranscodeInput, type TranscodePlan } from './input';
 import { approveCleanupSignal, cancelSignal, progressQuery } from './messages';
+import { renderDetails } from './details';
+import { batchJobIdKey, batchPoolIdKey, transcodePhaseKey } from '../search-attributes';
 import {
   emptyCounts,
   type FailedTask,
@@ -74,20 +78,24 @@ function activities(options: ActivityOptions) {
   return proxyActivities<Activities>({ retry, ...options });
 }
 
-/** Activity stubs for one run; the Azure call timeout comes from the plan. */
+/** Activity stubs for one run, each call with its own summary for the Web UI. */
 function stubs(plan: TranscodePlan) {
   return {
     /** Short Azure calls: a lost response times out quickly and is retried (idempotently). */
-    quick: activities({
-      startToCloseTimeout: plan.polling.callTimeoutMs,
-      scheduleToCloseTimeout: '30 minutes',
-    }),
+    quick: (summary: string) =>
+      activities({
+        startToCloseTimeout: plan.polling.callTimeoutMs,
+        scheduleToCloseTimeout: '30 minutes',
+        summary,
+      }),
     /** Transfers and bulk adds: heartbeats make a dead worker's attempt retry promptly. */
-    long: activities({
-      startToCloseTimeout: '4 hours',
-      heartbeatTimeout: '30 seconds',
-      scheduleToCloseTimeout: '8 hours',
-    }),
+    long: (summary: string) =>
+      activities({
+        startToCloseTimeout: '4 hours',
+        heartbeatTimeout: '30 seconds',
+        scheduleToCloseTimeout: '8 hours',
+        summary,
+      }),
   };
 }
 
@@ -145,11 +153,25 @@ class TranscodeRun {
     this.phaseStartedMs = now;
     this.progress.phase = phase;
     this.touch();
-    log.info('phase', { phase });
+    if (previous !== phase) {
+      this.publish();
+      log.info('phase', { phase });
+    }
   }
 
   touch(): void {
     this.progress.updatedAt = new Date().toISOString();
+    setCurrentDetails(renderDetails(this.progress));
+  }
+
+  /** Search attributes, only when the starter set them (so the server has them registered). */
+  publish(): void {
+    if (workflowInfo().typedSearchAttributes.get(transcodePhaseKey) === undefined) return;
+    upsertSearchAttributes([
+      { key: transcodePhaseKey, value: this.progress.phase },
+      { key: batchPoolIdKey, value: this.plan.pool.id },
+      { key: batchJobIdKey, value: this.plan.jobId },
+    ]);
   }
 
   carry(): CarriedState {
@@ -276,8 +298,12 @@ async function runSteps(run: TranscodeRun): Promise<boolean> {
   run.enter('preparing');
   run.files =
     plan.source.kind === 'local'
-      ? await run.quick.inspectLocalInput({ dir: plan.source.dir, pattern: plan.source.pattern })
-      : await run.quick.inspectBlobInput(plan.source);
+      ? await run
+          .quick(`Inspect ${plan.source.kind === 'local' ? plan.source.dir : ''}`)
+          .inspectLocalInput({ dir: plan.source.dir, pattern: plan.source.pattern })
+      : await run
+          .quick(`Inspect blobs in ${plan.source.kind === 'blob' ? plan.source.container : ''}`)
+          .inspectBlobInput(plan.source);
   const duplicates = duplicateOutputs(run.files, plan.extension);
   if (duplicates.length > 0) {
     throw ApplicationFailure.create({
@@ -296,7 +322,7 @@ async function runSteps(run: TranscodeRun): Promise<boolean> {
 
   run.enter('creating-job');
   run.created.job = true; // attempted: cleanup checks ownership and tolerates absence
-  await run.quick.createJobIfAbsent({
+  await run.quick(`Create job ${plan.jobId}`).createJobIfAbsent({
     jobId: plan.jobId,
     poolId: plan.pool.id,
     ownerWorkflowId: plan.owner,
@@ -305,7 +331,7 @@ async function runSteps(run: TranscodeRun): Promise<boolean> {
 
   run.enter('adding-tasks');
   run.progress.tasks.total = run.tasks.length;
-  const added = await run.long.addTasks({
+  const added = await run.long(`Add ${run.tasks.length} tasks`).addTasks({
     jobId: plan.jobId,
     tasks: run.tasks,
     inputContainer: plan.inputContainer,
@@ -322,13 +348,13 @@ async function runSteps(run: TranscodeRun): Promise<boolean> {
 async function upload(run: TranscodeRun): Promise<void> {
   const { plan } = run;
   if (plan.ownsInputContainer) run.created.inputContainer = true;
-  await run.quick.ensureContainers({
+  await run.quick('Create containers').ensureContainers({
     names: plan.ownsInputContainer
       ? [plan.inputContainer, plan.outputContainer]
       : [plan.outputContainer],
   });
   if (plan.source.kind === 'local') {
-    await run.long.uploadInputs({
+    await run.long(`Upload ${run.files.length} files`).uploadInputs({
       dir: plan.source.dir,
       container: plan.inputContainer,
       files: run.files,
@@ -341,7 +367,7 @@ async function preparePool(run: TranscodeRun): Promise<void> {
   const { plan } = run;
   if (!plan.pool.reuse) {
     run.created.pool = true; // attempted: cleanup checks ownership and tolerates absence
-    await run.quick.createPoolIfAbsent({
+    await run.quick(`Create pool ${plan.pool.id}`).createPoolIfAbsent({
       pool: {
         id: plan.pool.id,
         vmSize: plan.pool.vmSize,
@@ -365,7 +391,9 @@ async function waitForPool(run: TranscodeRun): Promise<void> {
   // Allocation takes minutes on Azure: polling it faster than twice a second only grows history.
   let interval = Math.max(500, plan.polling.minIntervalMs);
   for (let poll = 1; ; poll++) {
-    const status: PoolStatus = await run.quick.getPoolStatus({ poolId: plan.pool.id });
+    const status: PoolStatus = await run
+      .quick(`Pool status, poll ${poll}`)
+      .getPoolStatus({ poolId: plan.pool.id });
     run.progress.pool.allocationState = status.allocationState;
     run.progress.pool.nodeStates = status.nodeStates;
     run.touch();
@@ -417,7 +445,9 @@ async function waitForTasks(run: TranscodeRun): Promise<boolean> {
   const deadline = Date.parse(progress.tasksDeadline ?? new Date().toISOString());
   let last = progress.tasks.counts;
   for (;;) {
-    const counts = await run.quick.getTaskCounts({ jobId: plan.jobId });
+    const counts = await run
+      .quick(`Task counts, poll ${progress.polls + 1}`)
+      .getTaskCounts({ jobId: plan.jobId });
     progress.polls++;
     progress.tasks.counts = counts;
     run.touch();
@@ -429,7 +459,9 @@ async function waitForTasks(run: TranscodeRun): Promise<boolean> {
       ? Math.max(plan.polling.minIntervalMs, run.pollIntervalMs / 2)
       : Math.min(plan.polling.maxIntervalMs, run.pollIntervalMs * 1.5);
     last = counts;
-    await sleep(Math.min(run.pollIntervalMs, deadline - now));
+    await sleep(Math.min(run.pollIntervalMs, deadline - now), {
+      summary: `Wait for tasks, poll ${progress.polls}`,
+    });
     const info = workflowInfo();
     const limit = plan.polling.maxHistoryEvents;
     if (info.continueAsNewSuggested || (limit !== undefined && info.historyLength >= limit)) {
@@ -452,7 +484,7 @@ async function finish(run: TranscodeRun, timedOut: boolean): Promise<TranscodeRe
     await step(run, 'terminate job', async () => {
       run.enter('cleaning-up');
       const reason = progress.cancelReason ? 'UserCancel' : timedOut ? 'Timeout' : 'WorkflowFailed';
-      await run.quick.terminateJob({ jobId: plan.jobId, reason });
+      await run.quick(`Terminate job ${plan.jobId}`).terminateJob({ jobId: plan.jobId, reason });
       progress.job.terminated = true;
     });
   }
@@ -461,7 +493,9 @@ async function finish(run: TranscodeRun, timedOut: boolean): Promise<TranscodeRe
     await step(run, 'collect results', async () => {
       run.enter('collecting');
       const inputBlobs = Object.fromEntries(run.tasks.map((t) => [t.taskId, t.inputBlob]));
-      const results = await run.quick.collectTaskResults({ jobId: plan.jobId, inputBlobs });
+      const results = await run
+        .quick('Collect task results')
+        .collectTaskResults({ jobId: plan.jobId, inputBlobs });
       progress.failures = results.failed;
       progress.unfinishedTasks = results.unfinished;
       const failedOrUnfinished = new Set([
@@ -471,7 +505,7 @@ async function finish(run: TranscodeRun, timedOut: boolean): Promise<TranscodeRe
       const expected = run.tasks
         .filter((t) => !failedOrUnfinished.has(t.taskId))
         .map((t) => t.outputBlob);
-      const verified = await run.quick.verifyOutputs({
+      const verified = await run.quick(`Verify ${expected.length} outputs`).verifyOutputs({
         container: plan.outputContainer,
         names: expected,
       });
@@ -479,7 +513,7 @@ async function finish(run: TranscodeRun, timedOut: boolean): Promise<TranscodeRe
       missingOutputs = verified.missing;
       if (plan.downloadDir && outputs.length > 0) {
         run.enter('downloading');
-        const summary = await run.long.downloadOutputs({
+        const summary = await run.long(`Download ${outputs.length} outputs`).downloadOutputs({
           container: plan.outputContainer,
           names: outputs.map((o) => o.name),
           dir: plan.downloadDir,
@@ -556,7 +590,9 @@ async function cleanup(run: TranscodeRun): Promise<void> {
   run.enter('cleaning-up');
   if (created.inputContainer) {
     await step(run, 'delete input container', async () => {
-      await run.quick.deleteContainer({ name: plan.inputContainer });
+      await run
+        .quick(`Delete container ${plan.inputContainer}`)
+        .deleteContainer({ name: plan.inputContainer });
       progress.cleanup.deleted.push(`container ${plan.inputContainer}`);
     });
   }
@@ -582,7 +618,11 @@ async function cleanup(run: TranscodeRun): Promise<void> {
   if (created.job) {
     if (decision.deleteJob) {
       await step(run, 'delete job', async () => {
-        if (await run.quick.deleteJob({ jobId: plan.jobId, ownerWorkflowId: plan.owner })) {
+        if (
+          await run
+            .quick(`Delete job ${plan.jobId}`)
+            .deleteJob({ jobId: plan.jobId, ownerWorkflowId: plan.owner })
+        ) {
           progress.cleanup.deleted.push(`job ${plan.jobId}`);
         }
       });
@@ -591,7 +631,11 @@ async function cleanup(run: TranscodeRun): Promise<void> {
   if (created.pool) {
     if (decision.deletePool) {
       await step(run, 'delete pool', async () => {
-        if (await run.quick.deletePool({ poolId: plan.pool.id, ownerWorkflowId: plan.owner })) {
+        if (
+          await run
+            .quick(`Delete pool ${plan.pool.id}`)
+            .deletePool({ poolId: plan.pool.id, ownerWorkflowId: plan.owner })
+        ) {
           progress.cleanup.deleted.push(`pool ${plan.pool.id}`);
         }
       });

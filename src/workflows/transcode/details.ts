@@ -1,0 +1,50 @@
+// The run as Markdown for the Web UI's "Current Details": phase, task counts, failures and
+// the pool's nodes, refreshed at every poll.
+import type { Progress } from './progress';
+
+const MAX_FAILURES_SHOWN = 10;
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 160);
+}
+
+export function renderDetails(p: Progress): string {
+  const c = p.tasks.counts;
+  const lines = [
+    `**Phase:** ${p.phase} · **status:** ${p.status}`,
+    '',
+    `**Files:** ${p.files} · **pool:** \`${p.pool.id}\` (${p.pool.allocationState ?? 'not created'}) · **job:** \`${p.job.id}\``,
+    '',
+    '| tasks | active | running | succeeded | failed | completed |',
+    '| --- | --- | --- | --- | --- | --- |',
+    `| ${p.tasks.total} | ${c.active} | ${c.running} | ${c.succeeded} | ${c.failed} | ${c.completed} |`,
+  ];
+  const nodes = Object.entries(p.pool.nodeStates);
+  if (nodes.length > 0) {
+    lines.push('', `**Nodes:** ${nodes.map(([state, n]) => `${n} ${state}`).join(', ')}`);
+  }
+  if (p.failures.length > 0) {
+    lines.push('', '| failed task | file | exit | reason |', '| --- | --- | --- | --- |');
+    for (const f of p.failures.slice(0, MAX_FAILURES_SHOWN)) {
+      const reason = f.failureMessage ?? f.stderrTail?.trim().split('\n').pop() ?? '';
+      lines.push(`| ${f.taskId} | ${cell(f.inputBlob)} | ${f.exitCode ?? '-'} | ${cell(reason)} |`);
+    }
+    if (p.failures.length > MAX_FAILURES_SHOWN) {
+      lines.push('', `…and ${p.failures.length - MAX_FAILURES_SHOWN} more failed task(s).`);
+    }
+  }
+  if (p.phase === 'awaiting-cleanup-decision') {
+    lines.push(
+      '',
+      `**Cleanup decision needed** before ${p.cleanup.decisionDeadline}: send the \`approveCleanup\` signal ` +
+        '(e.g. `{"deleteJob":true,"deletePool":true}`).',
+    );
+  }
+  if (p.cancelReason) lines.push('', `**Cancelled:** ${p.cancelReason}`);
+  if (p.error) lines.push('', `**Error:** ${cell(p.error)}`);
+  lines.push(
+    '',
+    `_Polls: ${p.polls} · continued as new: ${p.continuedAsNew} · updated ${p.updatedAt}_`,
+  );
+  return lines.join('\n');
+}
