@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { BatchServiceClient, BatchServiceModels } from '@azure/batch';
 import { codeOf, describeError, redactSas, statusOf, toActivityFailure } from './errors';
 import { blobUrlWithSas, containerSasUrl, type StorageClients } from './storage';
-import type { TaskPlan } from '../workflows/transcode/task-plan';
+import { planTasks, type InputFile, type TaskPlan } from '../workflows/transcode/task-plan';
 import type { FailedTask, TaskCounts } from '../workflows/transcode/progress';
 import type { ImageSpec } from '../workflows/transcode/input';
 
@@ -211,7 +211,10 @@ export function createBatchActivities(clients: BatchClients) {
      */
     async addTasks(args: {
       jobId: string;
-      tasks: TaskPlan[];
+      /** The input files; the task plans are derived here so history carries only the file list. */
+      files: InputFile[];
+      extension: string;
+      commandTemplate: string;
       inputContainer: string;
       outputContainer: string;
       /** How long the SAS URLs must stay valid (the task timeout plus a margin). */
@@ -248,9 +251,10 @@ export function createBatchActivities(clients: BatchClients) {
         constraints: { maxTaskRetryCount: 1 },
       });
 
+      const tasks = planTasks(args.files, args.extension, args.commandTemplate);
       const chunks: TaskPlan[][] = [];
-      for (let i = 0; i < args.tasks.length; i += TASKS_PER_REQUEST) {
-        chunks.push(args.tasks.slice(i, i + TASKS_PER_REQUEST));
+      for (let i = 0; i < tasks.length; i += TASKS_PER_REQUEST) {
+        chunks.push(tasks.slice(i, i + TASKS_PER_REQUEST));
       }
       const resumed = activityInfo().heartbeatDetails as { doneChunks: number[] } | undefined;
       const done = new Set<number>(resumed?.doneChunks ?? []);
@@ -335,7 +339,6 @@ export function createBatchActivities(clients: BatchClients) {
     /** Failed tasks with their reasons and stderr tail, and the tasks that did not finish. */
     async collectTaskResults(args: {
       jobId: string;
-      inputBlobs: Record<string, string>;
     }): Promise<{ succeeded: number; failed: FailedTask[]; unfinished: string[] }> {
       let succeeded = 0;
       const failed: FailedTask[] = [];
@@ -352,7 +355,7 @@ export function createBatchActivities(clients: BatchClients) {
             else {
               failed.push({
                 taskId: id,
-                inputBlob: args.inputBlobs[id] ?? id,
+                inputBlob: '', // the workflow knows which file each task converted
                 exitCode: task.executionInfo?.exitCode,
                 failureCode: task.executionInfo?.failureInfo?.code,
                 failureMessage: task.executionInfo?.failureInfo?.message,

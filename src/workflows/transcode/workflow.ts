@@ -333,7 +333,9 @@ async function runSteps(run: TranscodeRun): Promise<boolean> {
   run.progress.tasks.total = run.tasks.length;
   const added = await run.long(`Add ${run.tasks.length} tasks`).addTasks({
     jobId: plan.jobId,
-    tasks: run.tasks,
+    files: run.files,
+    extension: plan.extension,
+    commandTemplate: plan.commandTemplate,
     inputContainer: plan.inputContainer,
     outputContainer: plan.outputContainer,
     sasValidForMs: plan.timeoutMs + 2 * 3600_000,
@@ -492,10 +494,12 @@ async function finish(run: TranscodeRun, timedOut: boolean): Promise<TranscodeRe
   if (ranTasks && (progress.status !== 'cancelled' || progress.tasks.counts.completed > 0)) {
     await step(run, 'collect results', async () => {
       run.enter('collecting');
-      const inputBlobs = Object.fromEntries(run.tasks.map((t) => [t.taskId, t.inputBlob]));
       const results = await run
         .quick('Collect task results')
-        .collectTaskResults({ jobId: plan.jobId, inputBlobs });
+        .collectTaskResults({ jobId: plan.jobId });
+      const inputOf = new Map(run.tasks.map((t) => [t.taskId, t.inputBlob]));
+      for (const failed of results.failed)
+        failed.inputBlob = inputOf.get(failed.taskId) ?? failed.taskId;
       progress.failures = results.failed;
       progress.unfinishedTasks = results.unfinished;
       const failedOrUnfinished = new Set([
