@@ -41,7 +41,8 @@ async function run(): Promise<number> {
     return await new Promise<number>((resolve) => {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
+        // One file at a time: files share the stack, and some read its statistics before and after.
+        ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
         {
           cwd: PROJECT_ROOT,
           stdio: 'inherit',

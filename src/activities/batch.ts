@@ -74,6 +74,15 @@ export function createBatchActivities(clients: BatchClients) {
   const { batch } = clients;
 
   return {
+    /** An authenticated read: proves the Batch key before anything is created. */
+    async checkBatchAccess(): Promise<void> {
+      try {
+        await batch.pool.list({ poolListOptions: { maxResults: 1, select: 'id' } });
+      } catch (err) {
+        toActivityFailure(err, 'Batch account');
+      }
+    },
+
     /** Creates the pool unless it exists; our own pool (by metadata) counts as created. */
     async createPoolIfAbsent(args: {
       pool: PoolSpec;
@@ -351,6 +360,8 @@ export function createBatchActivities(clients: BatchClients) {
           for (const task of page) {
             const id = task.id ?? '';
             if (lower(task.state) !== 'completed') unfinished.push(id);
+            // Ended by a job terminate (timeout or cancel): it did not finish, it did not fail.
+            else if (task.executionInfo?.failureInfo?.code === 'TaskEnded') unfinished.push(id);
             else if (lower(task.executionInfo?.result) === 'success') succeeded++;
             else {
               failed.push({

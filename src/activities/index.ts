@@ -8,9 +8,15 @@ export interface ActivityClients {
 }
 
 export function createActivities(clients: ActivityClients) {
+  const storage = createStorageActivities(clients.storage);
+  const batch = createBatchActivities({ batch: clients.batch, storage: clients.storage });
   return {
-    ...createStorageActivities(clients.storage),
-    ...createBatchActivities({ batch: clients.batch, storage: clients.storage }),
+    ...storage,
+    ...batch,
+    /** One cheap authenticated call to each service: a wrong key fails here, non-retryably. */
+    async checkAccess(): Promise<void> {
+      await Promise.all([storage.checkStorageAccess(), batch.checkBatchAccess()]);
+    },
   };
 }
 

@@ -98,6 +98,15 @@ export function createStorageActivities(clients: StorageClients) {
   }
 
   return {
+    /** An authenticated account-level call: proves the storage key before anything is created. */
+    async checkStorageAccess(): Promise<void> {
+      try {
+        await blobService.getProperties();
+      } catch (err) {
+        toActivityFailure(err, `storage account ${blobService.accountName}`);
+      }
+    },
+
     /** Lists the files to convert in a folder on this worker; rejects bad input before anything is created. */
     async inspectLocalInput(args: { dir: string; pattern: string }): Promise<InputFile[]> {
       let entries: fs.Dirent[];

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { startAzurite, type AzuriteService } from './azurite';
 import { startBatchEmulator, type BatchEmulatorService } from './batch-emulator';
 import { startTemporal, type TemporalService } from './temporal';
-import { freePort } from './ports';
+import { freePort, PortInUseError } from './ports';
 import type { StackConfig } from '../config';
 
 export interface LocalStack {
@@ -94,15 +94,24 @@ export async function startTestStack(
   dataDir: string,
   extra: Partial<StartStackOptions> = {},
 ): Promise<LocalStack> {
-  return startLocalStack({
-    dataDir,
-    ports: {
-      temporal: await freePort(),
-      temporalUi: await freePort(),
-      azurite: await freePort(),
-      batch: await freePort(),
-    },
-    reuse: false,
-    ...extra,
-  });
+  // A free port can be taken by another process between the probe and the bind: try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startLocalStack({
+        dataDir,
+        ports: {
+          temporal: await freePort(),
+          temporalUi: await freePort(),
+          azurite: await freePort(),
+          batch: await freePort(),
+        },
+        reuse: false,
+        ...extra,
+      });
+    } catch (err) {
+      const raced =
+        err instanceof PortInUseError || /address already in use|EADDRINUSE/.test(String(err));
+      if (!raced || attempt >= 3) throw err;
+    }
+  }
 }

@@ -4,6 +4,8 @@ export interface EmulatorStats {
   created: { pools: number; jobs: number; tasks: number };
   live: { pools: number; jobs: number; tasks: number };
   operations: Record<string, Record<string, number>>;
+  /** Injected faults by kind. */
+  faults: Record<string, number>;
 }
 
 export async function emulatorStats(batchUrl: string): Promise<EmulatorStats> {

@@ -63,6 +63,8 @@ export interface TranscodeInput {
     maxHistoryEvents?: number;
     /** Time limit of one Azure call before it is retried. Default 30 s. */
     callTimeoutSeconds?: number;
+    /** A transfer or bulk add that stops heartbeating this long is retried elsewhere. Default 30 s. */
+    heartbeatTimeoutSeconds?: number;
   };
 }
 
@@ -112,6 +114,7 @@ export interface TranscodePlan {
     maxIntervalMs: number;
     maxHistoryEvents?: number;
     callTimeoutMs: number;
+    heartbeatTimeoutMs: number;
   };
 }
 
@@ -321,6 +324,14 @@ export function planTranscode(
   );
   checkNumber(problems, 'polling.maxHistoryEvents', polling.maxHistoryEvents, 50, 50_000);
   checkNumber(problems, 'polling.callTimeoutSeconds', polling.callTimeoutSeconds, 1, 600, false);
+  checkNumber(
+    problems,
+    'polling.heartbeatTimeoutSeconds',
+    polling.heartbeatTimeoutSeconds,
+    1,
+    600,
+    false,
+  );
 
   if (problems.length > 0) throw new InvalidInputError(problems);
 
@@ -362,6 +373,7 @@ export function planTranscode(
       maxIntervalMs: Math.max(minIntervalMs, (polling.maxIntervalSeconds ?? 15) * 1000),
       maxHistoryEvents: polling.maxHistoryEvents,
       callTimeoutMs: (polling.callTimeoutSeconds ?? 30) * 1000,
+      heartbeatTimeoutMs: (polling.heartbeatTimeoutSeconds ?? 30) * 1000,
     },
   };
 }

@@ -92,7 +92,7 @@ function stubs(plan: TranscodePlan) {
     long: (summary: string) =>
       activities({
         startToCloseTimeout: '4 hours',
-        heartbeatTimeout: '30 seconds',
+        heartbeatTimeout: plan.polling.heartbeatTimeoutMs,
         scheduleToCloseTimeout: '8 hours',
         summary,
       }),
@@ -296,6 +296,8 @@ async function runSteps(run: TranscodeRun): Promise<boolean> {
   }
 
   run.enter('preparing');
+  // A wrong key must fail the run before anything is created, not after the upload.
+  await run.quick('Check Azure access').checkAccess();
   run.files =
     plan.source.kind === 'local'
       ? await run
@@ -603,6 +605,16 @@ async function cleanup(run: TranscodeRun): Promise<void> {
   if (!created.job && !created.pool) return;
 
   let decision = run.cleanupDecision;
+  if (
+    !decision &&
+    plan.cleanup.policy === 'ask' &&
+    progress.tasks.added === 0 &&
+    progress.status === 'failed'
+  ) {
+    // Failed before any task ran: there is nothing to inspect, so do not keep a pool waiting.
+    const remove = plan.cleanup.defaultDecision === 'delete';
+    decision = { deleteJob: remove, deletePool: remove, by: 'default' };
+  }
   if (!decision && plan.cleanup.policy !== 'ask') {
     const remove = plan.cleanup.policy === 'always';
     decision = { deleteJob: remove, deletePool: remove, by: 'policy' };

@@ -1,0 +1,427 @@
+// Bad input ends in a message that says what was wrong and what to do, with nothing created or
+// all of it cleaned up. Runs on the shared test stack with the project's own worker.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { WorkflowFailedError } from '@temporalio/client';
+import { createAzureClients } from '../../src/clients';
+import { PROJECT_ROOT } from '../../src/config';
+import { makeClip } from '../../src/demo/samples';
+import type { TranscodeInput } from '../../src/workflows/transcode/input';
+import { progressQuery } from '../../src/workflows/transcode/messages';
+import type { transcodeWorkflow, TranscodeResult } from '../../src/workflows/transcode/workflow';
+import { createdSince, emulatorStats, type EmulatorStats } from '../helpers/emulator';
+import { recordOutcome, resetOutcomes } from '../helpers/fault-harness';
+import { testConfig } from '../helpers/stack';
+import { startTestWorker, type TestWorker } from '../helpers/worker';
+
+const FILE = 'bad-input';
+const run = promisify(execFile);
+const fast = { minIntervalSeconds: 0.2, maxIntervalSeconds: 1 };
+
+describe('bad input', () => {
+  let tw: TestWorker;
+  let clip: string;
+
+  before(async () => {
+    resetOutcomes(FILE);
+    tw = await startTestWorker(await testConfig(), 'bad-input');
+    clip = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bad-clip-')), 'clip.mp4');
+    await makeClip(clip, 1);
+  });
+
+  function folder(files: Record<string, string | Buffer>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-input-'));
+    for (const [name, body] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), body);
+    return dir;
+  }
+
+  async function leftovers(): Promise<{ pools: number; jobs: number }> {
+    for (let i = 0; i < 100; i++) {
+      const { live } = await emulatorStats(tw.config.batch.url);
+      if (live.pools === 0 && live.jobs === 0) return { pools: 0, jobs: 0 };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { live } = await emulatorStats(tw.config.batch.url);
+    return { pools: live.pools, jobs: live.jobs };
+  }
+
+  async function record(
+    scenario: string,
+    before: EmulatorStats,
+    note: string,
+    outputs = 0,
+    completed = 0,
+  ) {
+    const created = createdSince(before, await emulatorStats(tw.config.batch.url));
+    const leaks = await leftovers();
+    recordOutcome(FILE, {
+      scenario,
+      runsCompleted: completed,
+      ...created,
+      expectedTasks: created.tasks,
+      outputs,
+      duplicates: Math.max(0, created.pools - 1) + Math.max(0, created.jobs - 1),
+      leakedPools: leaks.pools,
+      leakedJobs: leaks.jobs,
+      note,
+    });
+    assert.deepEqual(leaks, { pools: 0, jobs: 0 }, 'pool or job left behind');
+    return created;
+  }
+
+  /** Starts a run that must fail; returns the failure's message after checking what was created. */
+  async function expectFailure(
+    scenario: string,
+    input: TranscodeInput,
+    expected: RegExp,
+    worker: TestWorker = tw,
+  ): Promise<{ message: string; created: { pools: number; jobs: number; tasks: number } }> {
+    const before = await emulatorStats(tw.config.batch.url);
+    const handle = await worker.client.workflow.start<typeof transcodeWorkflow>(
+      'transcodeWorkflow',
+      {
+        taskQueue: worker.taskQueue,
+        workflowId: `bad-${Date.now()}`,
+        args: [input],
+      },
+    );
+    let message = '';
+    await assert.rejects(handle.result(), (err: unknown) => {
+      assert.ok(err instanceof WorkflowFailedError, String(err));
+      message = err.cause instanceof Error ? err.cause.message : String(err.cause);
+      assert.match(message, expected);
+      return true;
+    });
+    const created = await record(scenario, before, message.split('\n')[0]);
+    return { message, created };
+  }
+
+  async function expectResult(scenario: string, input: TranscodeInput): Promise<TranscodeResult> {
+    const before = await emulatorStats(tw.config.batch.url);
+    const handle = await tw.client.workflow.start<typeof transcodeWorkflow>('transcodeWorkflow', {
+      taskQueue: tw.taskQueue,
+      workflowId: `bad-${Date.now()}`,
+      args: [input],
+    });
+    const result = await handle.result();
+    await record(scenario, before, `${result.status}: ${result.message}`, result.outputs.length, 1);
+    return result;
+  }
+
+  const nothing = { pools: 0, jobs: 0, tasks: 0 };
+
+  test('missing input folder', async () => {
+    const { created } = await expectFailure(
+      'missing input folder',
+      { input: { localDir: '/no/such/folder' }, cleanup: { policy: 'always' } },
+      /Input folder \/no\/such\/folder does not exist on the worker's machine: check the path/,
+    );
+    assert.deepEqual(created, nothing);
+  });
+
+  test('empty folder', async () => {
+    const { created } = await expectFailure(
+      'empty input folder',
+      { input: { localDir: folder({}) }, cleanup: { policy: 'always' } },
+      /is empty: put the files to convert there/,
+    );
+    assert.deepEqual(created, nothing);
+  });
+
+  test('no file matching the pattern', async () => {
+    const { created } = await expectFailure(
+      'no file matches the pattern',
+      {
+        input: { localDir: folder({ 'notes.txt': 'x', 'clip.mov': 'y' }) },
+        cleanup: { policy: 'always' },
+      },
+      /No file in .* matches \*\.mp4 \(it holds 2 file\(s\), such as .*\): change the pattern or the folder/,
+    );
+    assert.deepEqual(created, nothing);
+  });
+
+  test('a text file named .mp4', async () => {
+    const { created } = await expectFailure(
+      'a text file named .mp4',
+      {
+        input: {
+          localDir: folder({ 'real.mp4': fs.readFileSync(clip), 'fake.mp4': 'just some text\n' }),
+        },
+        cleanup: { policy: 'always' },
+      },
+      /1 file\(s\) named like MP4 video are not MP4 files .*: fake\.mp4\. Remove or replace them/,
+    );
+    assert.deepEqual(created, nothing);
+  });
+
+  test('a corrupt MP4: its task fails with the ffmpeg error, the others succeed', async () => {
+    const good = fs.readFileSync(clip);
+    const result = await expectResult('a corrupt MP4 among good ones', {
+      input: {
+        localDir: folder({
+          'a.mp4': good,
+          'b.mp4': Buffer.concat([good.subarray(0, 40), Buffer.alloc(2048, 1)]),
+        }),
+      },
+      pool: { lowPriorityNodes: 1 },
+      cleanup: { policy: 'always' },
+      polling: fast,
+    });
+    assert.equal(result.status, 'partially-failed');
+    assert.deepEqual(
+      result.failedTasks.map((f) => f.inputBlob),
+      ['b.mp4'],
+    );
+    assert.match(result.failedTasks[0].stderrTail ?? '', /b|input/i);
+    assert.deepEqual(
+      result.outputs.map((o) => o.name),
+      ['a.mp3'],
+    );
+  });
+
+  test('file names with spaces, quotes, unicode and shell metacharacters convert, nothing injected', async () => {
+    // Were any of these run by a shell, a file named "injected" would appear in a task's folder.
+    const names = [
+      'with space.mp4',
+      `quote's "double".mp4`,
+      'ünïcödé 日本語.mp4',
+      'semi;colon $(touch injected) `touch injected` & | > <.mp4',
+      ';touch injected;.mp4',
+    ];
+    const body = fs.readFileSync(clip);
+    const result = await expectResult(
+      'file names with spaces, quotes, unicode, shell metacharacters',
+      {
+        input: { localDir: folder(Object.fromEntries(names.map((n) => [n, body]))) },
+        pool: { lowPriorityNodes: 2 },
+        cleanup: { policy: 'always' },
+        polling: fast,
+      },
+    );
+    assert.equal(result.status, 'succeeded', result.message);
+    assert.deepEqual(
+      result.outputs.map((o) => o.name).sort(),
+      names.map((n) => n.replace(/\.mp4$/, '.mp3')).sort(),
+    );
+    const config = await testConfig();
+    const injected = fs
+      .readdirSync(config.stack.dataDir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => path.basename(f) === 'injected');
+    assert.deepEqual(injected, [], 'a file name was executed as a command');
+  });
+
+  test('pool or job id with bad characters or over 64: refused by the workflow and by the client', async () => {
+    const { message, created } = await expectFailure(
+      'pool id with bad characters, job id over 64',
+      {
+        input: { localDir: path.dirname(clip) },
+        pool: { id: 'my pool!' },
+        job: { id: 'j'.repeat(65) },
+      },
+      /Invalid transcode input \(2 problems\)/,
+    );
+    assert.match(
+      message,
+      /pool.id "my pool!" is not a valid Batch id: use at most 64 letters, digits, hyphens and underscores/,
+    );
+    assert.match(message, /job.id "j{65}" is not a valid Batch id/);
+    assert.deepEqual(created, nothing);
+    const cli = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/client.ts',
+        'start',
+        '--input',
+        path.dirname(clip),
+        '--pool-id',
+        'bad id',
+      ],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, TEMPORAL_ADDRESS: tw.config.temporal.address },
+      },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    assert.equal(cli.code, 2);
+    assert.match(cli.stderr, /pool.id "bad id" is not a valid Batch id/);
+  });
+
+  test('a wrong Batch key fails fast (403, not retried) before anything is created', async () => {
+    const config = await testConfig();
+    const wrong = await startTestWorker(
+      {
+        ...config,
+        batch: { ...config.batch, accountKey: Buffer.from('not the key').toString('base64') },
+      },
+      'wrong-batch-key',
+    );
+    const containersBefore = await containerCount();
+    const started = Date.now();
+    const { created } = await expectFailure(
+      'wrong Batch account key',
+      { input: { localDir: path.dirname(clip) }, cleanup: { policy: 'always' } },
+      /Batch account: 403 AuthenticationFailed.*check the account name and key/,
+      wrong,
+    );
+    assert.deepEqual(created, nothing);
+    assert.equal(await containerCount(), containersBefore, 'a container was created');
+    assert.ok(Date.now() - started < 20_000, 'a 403 was retried');
+  });
+
+  test('a wrong storage key fails fast before anything is created', async () => {
+    const config = await testConfig();
+    const wrong = await startTestWorker(
+      {
+        ...config,
+        storage: { ...config.storage, accountKey: Buffer.from('not the key').toString('base64') },
+      },
+      'wrong-storage-key',
+    );
+    const { created } = await expectFailure(
+      'wrong storage account key',
+      { input: { localDir: path.dirname(clip) }, cleanup: { policy: 'always' } },
+      /storage account devstoreaccount1: 403.*check the account name and key/,
+      wrong,
+    );
+    assert.deepEqual(created, nothing);
+  });
+
+  test('pool quota exceeded: fails fast on the resize error, pool deleted', async () => {
+    const { created } = await expectFailure(
+      'pool over the low-priority core quota',
+      {
+        input: { localDir: path.dirname(clip) },
+        pool: { vmSize: 'STANDARD_D5_v2', lowPriorityNodes: 7 },
+        cleanup: { policy: 'ask' },
+        polling: fast,
+      },
+      /could not get its nodes: AccountLowPriorityCoreQuotaReached/,
+    );
+    assert.deepEqual(created, { pools: 1, jobs: 0, tasks: 0 });
+  });
+
+  test('a start task that fails on every node: fails fast, pool deleted', async () => {
+    const { created } = await expectFailure(
+      'start task fails on every node',
+      {
+        input: { localDir: path.dirname(clip) },
+        pool: {
+          lowPriorityNodes: 2,
+          startTaskCommand: '/bin/bash -c "apt-get install -y no-such-package-xyz"',
+        },
+        cleanup: { policy: 'always' },
+        polling: fast,
+      },
+      /Every node of pool .* failed its start task \(2 node\(s\)\): check pool.startTaskCommand/,
+    );
+    assert.deepEqual(created, { pools: 1, jobs: 0, tasks: 0 });
+  });
+
+  test('a second start with the same workflow id: clear message, no second run', async () => {
+    const id = `same-id-${Date.now()}`;
+    const args = [
+      '--import',
+      'tsx',
+      'src/client.ts',
+      'start',
+      '--input',
+      path.dirname(clip),
+      '--workflow-id',
+      id,
+      '--cleanup',
+      'always',
+    ];
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: tw.config.temporal.address,
+      TEMPORAL_TASK_QUEUE: tw.taskQueue,
+    };
+    await run(process.execPath, args, { cwd: PROJECT_ROOT, env });
+    const second = await run(process.execPath, args, { cwd: PROJECT_ROOT, env }).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    assert.equal(second.code, 2);
+    assert.match(
+      second.stderr,
+      new RegExp(`A run with workflow id ${id} is already running; nothing new was started`),
+    );
+    let runs = 0;
+    for await (const _ of tw.client.workflow.list({ query: `WorkflowId = '${id}'` })) runs++;
+    assert.equal(runs, 1);
+    const result = await tw.client.workflow.getHandle<typeof transcodeWorkflow>(id).result();
+    assert.equal(result.status, 'succeeded');
+    recordOutcome(FILE, {
+      scenario: 'second start with the same workflow id',
+      runsCompleted: 1,
+      pools: 1,
+      jobs: 1,
+      tasks: 1,
+      expectedTasks: 1,
+      outputs: result.outputs.length,
+      duplicates: runs - 1,
+      leakedPools: (await leftovers()).pools,
+      leakedJobs: (await leftovers()).jobs,
+      note: 'refused with exit 2: "already running; nothing new was started"',
+    });
+  });
+
+  test('the timeout passes with tasks unfinished: job terminated, cleanup per policy, unfinished named', async () => {
+    const result = await expectResult('timeout passes with tasks unfinished', {
+      input: { localDir: path.dirname(clip) },
+      output: { commandTemplate: '/bin/bash -c "sleep 60; ffmpeg -y -i {input} {output}"' },
+      pool: { lowPriorityNodes: 1 },
+      timeoutMinutes: 0.1,
+      cleanup: { policy: 'always' },
+      polling: fast,
+    });
+    assert.equal(result.status, 'timed-out');
+    assert.deepEqual(result.unfinishedTasks, ['task-00000']);
+    assert.match(result.message, /Timed out with 1 of 1 task\(s\) unfinished/);
+    assert.ok(result.resources.deleted.some((r) => r.startsWith('pool ')));
+  });
+
+  test('a cleanup decision that never arrives: the stated default is applied at the deadline', async () => {
+    const before = await emulatorStats(tw.config.batch.url);
+    const handle = await tw.client.workflow.start<typeof transcodeWorkflow>('transcodeWorkflow', {
+      taskQueue: tw.taskQueue,
+      workflowId: `no-decision-${Date.now()}`,
+      args: [
+        {
+          input: { localDir: path.dirname(clip) },
+          pool: { lowPriorityNodes: 1 },
+          cleanup: { policy: 'ask', decisionTimeoutMinutes: 0.05, defaultDecision: 'delete' },
+          polling: fast,
+        },
+      ],
+    });
+    const result = await handle.result();
+    const progress = await handle.query(progressQuery);
+    assert.equal(progress.cleanup.decision?.by, 'default');
+    assert.ok(result.resources.deleted.includes(`pool ${progress.pool.id}`));
+    assert.ok(result.resources.deleted.includes(`job ${progress.job.id}`));
+    await record(
+      'cleanup decision never arrives (default: delete)',
+      before,
+      `deleted at the deadline: ${result.resources.deleted.join(', ')}`,
+      result.outputs.length,
+      1,
+    );
+  });
+
+  async function containerCount(): Promise<number> {
+    const { storage } = createAzureClients(tw.config);
+    let n = 0;
+    for await (const _ of storage.blobService.listContainers()) n++;
+    return n;
+  }
+});

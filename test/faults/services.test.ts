@@ -1,0 +1,177 @@
+// Faults of the services around a run: the Temporal server SIGKILLed and restarted on its
+// SQLite file, Batch answering 500/503/429 and resetting connections, a low-priority node
+// preempted under running tasks, Azurite stopped during the upload. Each run must complete
+// with every resource created once and nothing left behind.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { makeSampleClips } from '../../src/demo/samples';
+import { startAzurite } from '../../src/stack/azurite';
+import { startTemporal } from '../../src/stack/temporal';
+import { planTranscode, type TranscodeInput } from '../../src/workflows/transcode/input';
+import { FaultHarness, PROMPT_RETRIES, resetOutcomes } from '../helpers/fault-harness';
+
+const FILE = 'services';
+
+describe('service faults during a run', () => {
+  const h = new FaultHarness();
+  const extraStops: Array<() => Promise<void>> = [];
+  let clips: string;
+
+  before(async () => {
+    resetOutcomes(FILE);
+    await h.start();
+    clips = fs.mkdtempSync(path.join(os.tmpdir(), 'svc-clips-'));
+    await makeSampleClips(clips, 4, 1);
+  });
+  after(async () => {
+    await h.stop();
+    for (const stop of extraStops) await stop();
+  });
+
+  const pool = { lowPriorityNodes: 2, taskSlotsPerNode: 2 };
+
+  test('Temporal dev server SIGKILLed during the wait and restarted on the same SQLite file', async () => {
+    const before = await h.stats();
+    const handle = await h.startRun('kill-temporal', {
+      input: { localDir: clips },
+      output: { commandTemplate: '/bin/bash -c "sleep 3; ffmpeg -y -i {input} {output}"' },
+      pool,
+      cleanup: { policy: 'always' },
+      polling: PROMPT_RETRIES,
+    });
+    await h.waitFor(
+      handle,
+      'tasks running',
+      (p) => p.phase === 'running' && p.tasks.counts.running > 0,
+    );
+    const server = h.stack.temporal.child;
+    assert.ok(server, 'the test stack did not start its own Temporal server');
+    process.kill(server.pid, 'SIGKILL');
+    await sleep(1500);
+    const restarted = await startTemporal({
+      dataDir: h.stack.dataDir,
+      port: Number(h.config.temporal.address.split(':')[1]),
+      uiPort: Number(new URL(h.stack.temporal.uiUrl).port),
+      reuse: false,
+    });
+    extraStops.push(() => restarted.stop());
+    if (!h.worker.alive()) await h.worker.start();
+    const result = await handle.result();
+    await h.assertCleanRun(
+      FILE,
+      'Temporal server SIGKILLed during the wait, restarted on its SQLite file',
+      before,
+      result,
+      4,
+    );
+  });
+
+  test('Batch answers 500, 503, 429 with Retry-After and resets connections (~12 % of requests)', async () => {
+    const before = await h.stats();
+    await h.faults({
+      internalErrorRate: 0.03,
+      serverBusyRate: 0.03,
+      throttleRate: 0.03,
+      retryAfterSeconds: 1,
+      connectionResetRate: 0.03,
+      seed: 42,
+    });
+    let injected: number;
+    try {
+      const handle = await h.startRun('flaky-batch', {
+        input: { localDir: clips },
+        // Tasks that take a while, so the run makes enough requests for the rates to bite.
+        output: { commandTemplate: '/bin/bash -c "sleep 2; ffmpeg -y -i {input} {output}"' },
+        pool,
+        cleanup: { policy: 'always' },
+        polling: PROMPT_RETRIES,
+      });
+      const result = await handle.result();
+      const stats = await h.stats();
+      injected =
+        Object.values(stats.faults).reduce((a, b) => a + b, 0) -
+        Object.values(before.faults).reduce((a, b) => a + b, 0);
+      await h.faults({});
+      await h.assertCleanRun(
+        FILE,
+        `Batch faults: ${injected} requests answered 500/503/429 or reset`,
+        before,
+        result,
+        4,
+      );
+    } finally {
+      await h.faults({});
+    }
+    assert.ok(injected >= 3, `only ${injected} fault(s) injected: the scenario tested too little`);
+  });
+
+  test('a low-priority node preempted while running tasks (its tasks requeued)', async () => {
+    const before = await h.stats();
+    const handle = await h.startRun('preempt', {
+      input: { localDir: clips },
+      output: { commandTemplate: '/bin/bash -c "sleep 3; ffmpeg -y -i {input} {output}"' },
+      pool,
+      cleanup: { policy: 'always' },
+      polling: PROMPT_RETRIES,
+    });
+    const progress = await h.waitFor(
+      handle,
+      'tasks running',
+      (p) => p.phase === 'running' && p.tasks.counts.running > 0,
+    );
+    const nodes = await h.azure.batch.computeNode.list(progress.pool.id);
+    const busy = nodes.find((n) => n.state === 'running');
+    assert.ok(busy?.id, 'no running node to preempt');
+    const response = await fetch(
+      `${h.config.batch.url}/_emulator/pools/${encodeURIComponent(progress.pool.id)}/nodes/${encodeURIComponent(busy.id)}/preempt`,
+      { method: 'POST' },
+    );
+    assert.equal(response.status, 202);
+    const result = await handle.result();
+    await h.assertCleanRun(
+      FILE,
+      `low-priority node ${busy.id} preempted under running tasks`,
+      before,
+      result,
+      4,
+    );
+  });
+
+  test('Azurite stopped for a few seconds during the upload, then restarted', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svc-upload-'));
+    for (let i = 0; i < 24; i++)
+      fs.writeFileSync(path.join(dir, `part-${i}.bin`), Buffer.alloc(6 * 1024 * 1024, i));
+    const before = await h.stats();
+    const input: TranscodeInput = {
+      input: { localDir: dir, pattern: '*.bin' },
+      output: { extension: 'out', commandTemplate: '/bin/bash -c "cp {input} {output}"' },
+      pool,
+      cleanup: { policy: 'always' },
+      polling: PROMPT_RETRIES,
+    };
+    const handle = await h.startRun('stop-azurite', input);
+    const { inputContainer } = planTranscode(handle.workflowId, input, handle.firstExecutionRunId);
+    await h.waitFor(handle, 'some files uploaded, not all', async (p) => {
+      if (p.phase !== 'uploading') return false;
+      const stored = (await h.outputBlobs(inputContainer).catch(() => [])).length;
+      return stored > 0 && stored < 24;
+    });
+    const port = Number(new URL(h.config.storage.blobUrl).port);
+    await h.stack.azurite.stop();
+    await sleep(3000);
+    const restarted = await startAzurite({ dataDir: h.stack.dataDir, port });
+    extraStops.push(() => restarted.stop());
+    const result = await handle.result();
+    await h.assertCleanRun(
+      FILE,
+      'Azurite stopped for 3 s during the upload, then restarted',
+      before,
+      result,
+      24,
+    );
+  });
+});
