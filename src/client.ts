@@ -79,6 +79,8 @@ export async function waitAndReport(
   namespace: string,
   json: boolean,
   interactive: boolean,
+  /** More to report once the run ended (the demo adds the emulator's statistics). */
+  appendix?: () => Promise<{ json: Record<string, unknown>; text: string }>,
 ): Promise<number> {
   const link = webUiLink(config, handle.workflowId, namespace);
   try {
@@ -87,10 +89,11 @@ export async function waitAndReport(
       tty: Boolean(process.stdout.isTTY),
       onCleanupDecision: interactive ? (progress) => askCleanup(handle, progress) : undefined,
     });
+    const extra = await appendix?.();
     print(
       json,
-      { workflowId: handle.workflowId, webUi: link, result },
-      resultSummary(result, link),
+      { workflowId: handle.workflowId, webUi: link, result, ...extra?.json },
+      resultSummary(result, link) + (extra ? `\n${extra.text}` : ''),
     );
     return result.status === 'succeeded' ? 0 : 1;
   } catch (err) {

@@ -91,7 +91,9 @@ async function run(): Promise<number> {
       // Nobody to ask: approve the cleanup up front (delete job and pool), as the policy allows.
       await handle.signal(approveCleanupSignal, { deleteJob: true, deletePool: true });
     }
-    const code = await waitAndReport(handle, local, 'default', options.json, interactive);
+    const code = await waitAndReport(handle, local, 'default', options.json, interactive, () =>
+      emulatorReport(local.batch.url),
+    );
     if (interactive) {
       // As the tutorial ends: keep the stack up so the Web UI link works until the person is done.
       const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
@@ -108,6 +110,31 @@ async function run(): Promise<number> {
     await nativeConnection.close();
     await stack.stop();
   }
+}
+
+interface EmulatorCounts {
+  created: { pools: number; jobs: number; tasks: number };
+  live: { pools: number; jobs: number; tasks: number };
+}
+
+/** What the Batch emulator saw: resources ever created in this data dir, and what is left. */
+async function emulatorReport(
+  batchUrl: string,
+): Promise<{ json: Record<string, unknown>; text: string }> {
+  let stats: EmulatorCounts | undefined;
+  // Batch deletes asynchronously: give the deletes a few seconds to finish before counting.
+  for (let i = 0; i < 50; i++) {
+    stats = (await (await fetch(`${batchUrl}/_emulator/stats`)).json()) as EmulatorCounts;
+    if (stats.live.pools === 0 && stats.live.jobs === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const s = stats!;
+  return {
+    json: { emulator: { created: s.created, live: s.live } },
+    text:
+      `  Batch emulator: ever created ${s.created.pools} pool(s), ${s.created.jobs} job(s), ` +
+      `${s.created.tasks} task(s) in this data dir; ${s.live.pools} pool(s) and ${s.live.jobs} job(s) left`,
+  };
 }
 
 run().then(

@@ -102,6 +102,7 @@ export class BatchEmulatorServer implements AdminTarget {
       faults: this.faults,
       stats: this.stats_,
       log: this.options.log,
+      persist: () => this.persistence.flush(),
     });
     const server = createServer((req, res) => {
       if ((req.url ?? '').startsWith('/_emulator/')) {

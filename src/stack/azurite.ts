@@ -51,7 +51,8 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteServ
     name: 'Azurite',
     command: process.execPath,
     args: [
-      require.resolve('azurite/dist/src/blob/main.js'),
+      // Azurite itself, with its blob index saved every 20 ms (see azurite-launcher.cjs).
+      path.join(__dirname, 'azurite-launcher.cjs'),
       '--blobHost',
       '127.0.0.1',
       '--blobPort',

@@ -8,6 +8,9 @@ import { before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { findTemporalCli } from '../../src/stack/bootstrap.cjs';
 import { createAzureClients } from '../../src/clients';
 import { makeClip, makeSampleClips, probe } from '../../src/demo/samples';
 import {
@@ -22,6 +25,7 @@ import { testConfig } from '../helpers/stack';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 
 const fast = { minIntervalSeconds: 0.2, maxIntervalSeconds: 1 };
+const run = promisify(execFile);
 
 describe('transcode workflow', () => {
   let tw: TestWorker;
@@ -85,6 +89,32 @@ describe('transcode workflow', () => {
       result.resources.deleted.some((r) => r.startsWith('container ')),
       'input container not deleted',
     );
+    // No secret in the history, as the Temporal CLI shows it.
+    const cli = findTemporalCli();
+    assert.ok(cli);
+    const { stdout: history } = await run(
+      cli.path,
+      [
+        'workflow',
+        'show',
+        '--workflow-id',
+        handle.workflowId,
+        '--output',
+        'json',
+        '--address',
+        tw.config.temporal.address,
+      ],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    assert.ok(history.includes('createPoolIfAbsent'), 'the CLI showed no history');
+    for (const secret of [
+      tw.config.batch.accountKey,
+      tw.config.storage.accountKey,
+      'sig=',
+      'AccountKey=',
+    ]) {
+      assert.ok(!history.includes(secret), `the history contains ${secret.slice(0, 12)}…`);
+    }
     const { storage } = createAzureClients(tw.config);
     const inputContainer = result.resources.created
       .find((r) => r.startsWith('container '))!

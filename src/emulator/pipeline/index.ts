@@ -4,6 +4,7 @@ import type { Stats } from '../stats';
 import { authenticationMiddleware } from './authentication';
 import { contextMiddleware } from './context';
 import { dispatchMiddleware } from './dispatch';
+import { durabilityMiddleware } from './durability';
 import { errorsMiddleware } from './errors';
 import { faultsMiddleware } from './faults';
 import { handlerMiddleware } from './handler';
@@ -17,11 +18,14 @@ export interface PipelineParts {
   faults: FaultInjector;
   stats: Stats;
   log: (line: string) => void;
+  /** Writes the state now (acknowledged changes must survive a crash). */
+  persist: () => Promise<void>;
 }
 
 /**
  * The request pipeline, one middleware per concern. Requests flow context → dispatch → faults →
- * authentication → validation → handler; answers flow back through serialization, and errors
+ * authentication → validation → handler; answers flow back through durability (state written)
+ * and serialization, and errors
  * (the outer layer) turn any failure into Batch's error body.
  */
 export function buildPipeline(p: PipelineParts): (ctx: RequestContext) => Promise<void> {
@@ -29,6 +33,7 @@ export function buildPipeline(p: PipelineParts): (ctx: RequestContext) => Promis
     contextMiddleware,
     errorsMiddleware(p.stats, p.log),
     serializationMiddleware(p.stats),
+    durabilityMiddleware(p.persist),
     dispatchMiddleware(p.routes),
     faultsMiddleware(p.faults, p.stats),
     authenticationMiddleware(p.authenticators),

@@ -131,10 +131,12 @@ describe('quota, faults, preemption and the control plane', () => {
     await putFaults({ responseDelayMs: { Job_List: 300 } });
     let started = Date.now();
     await client.job.list();
-    assert.ok(Date.now() - started >= 290);
+    const delayed = Date.now() - started;
+    assert.ok(delayed >= 290);
     started = Date.now();
     await client.pool.list();
-    assert.ok(Date.now() - started < 250);
+    // Another operation is not held back (compared, not timed: a loaded machine is slow anyway).
+    assert.ok(Date.now() - started < delayed);
     await putFaults({ slowRate: 1, slowDelayMs: 200 });
     started = Date.now();
     await client.pool.list();
