@@ -493,7 +493,7 @@ async function finish(run: TranscodeRun, timedOut: boolean): Promise<TranscodeRe
     });
   }
 
-  if (ranTasks && (progress.status !== 'cancelled' || progress.tasks.counts.completed > 0)) {
+  if (ranTasks) {
     await step(run, 'collect results', async () => {
       run.enter('collecting');
       const results = await run
