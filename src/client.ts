@@ -10,7 +10,7 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { ConfigError, loadConfig, temporalConnection, type AppConfig } from './config';
-import { inputFromOptions, type StartOptions } from './client/options';
+import { inputDetails, inputFromOptions, type StartOptions } from './client/options';
 import { resultSummary } from './client/format';
 import { watchRun } from './client/watch';
 import { InvalidInputError, planTranscode } from './workflows/transcode/input';
@@ -170,6 +170,7 @@ function program(): Command {
               args: [input],
               // Lets the run publish its phase, pool and job for filtering in the Web UI.
               typedSearchAttributes: [{ key: transcodePhaseKey, value: 'starting' }],
+              staticDetails: inputDetails(input),
               staticSummary: `${input.input.localDir ?? input.input.blobContainer} → ${input.output?.extension ?? 'mp3'}`,
             });
           } catch (err) {
@@ -196,7 +197,7 @@ function program(): Command {
             config,
             namespace,
             options.json,
-            Boolean(process.stdin.isTTY),
+            Boolean(process.stdin.isTTY) && !options.json,
           );
         });
       },
@@ -213,7 +214,7 @@ function program(): Command {
           config,
           namespace,
           options.json,
-          Boolean(process.stdin.isTTY),
+          Boolean(process.stdin.isTTY) && !options.json,
         ),
       );
     });

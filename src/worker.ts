@@ -7,6 +7,11 @@ import { createAzureClients } from './clients';
 import { installLogging } from './logging';
 import { ConfigError, loadConfig, temporalConnection, type AppConfig } from './config';
 
+/** Account keys to redact from every log line, whatever the target. */
+export function secretsOf(config: AppConfig): string[] {
+  return [config.batch.accountKey, config.storage.accountKey];
+}
+
 export async function createWorker(
   config: AppConfig,
   connection: NativeConnection,
@@ -18,13 +23,15 @@ export async function createWorker(
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('./workflows'),
     activities: createActivities(createAzureClients(config)),
+    // Heartbeats reach the server at least every 2 s, so progress (upload files and bytes) is live.
+    maxHeartbeatThrottleInterval: '2 seconds',
     ...overrides,
   });
 }
 
 async function run(): Promise<void> {
   const config = loadConfig();
-  installLogging({ level: config.logLevel });
+  installLogging({ level: config.logLevel, secrets: secretsOf(config) });
   const { connectionOptions } = temporalConnection(config);
   const connection = await NativeConnection.connect(connectionOptions);
   try {

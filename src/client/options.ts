@@ -54,3 +54,20 @@ export function inputFromOptions(options: StartOptions): TranscodeInput {
   };
   return JSON.parse(JSON.stringify(input)) as TranscodeInput; // drop undefined keys
 }
+
+/** The input as Markdown for the Web UI's "Details" panel of the run. */
+export function inputDetails(input: TranscodeInput): string {
+  const source =
+    input.input.localDir ?? `${input.input.blobContainer}/${input.input.blobPrefix ?? ''}`;
+  const pool = input.pool?.existingPoolId
+    ? `existing pool \`${input.pool.existingPoolId}\` (never deleted)`
+    : `${input.pool?.dedicatedNodes ?? 0} dedicated + ${input.pool?.lowPriorityNodes ?? 5} low-priority ` +
+      `${input.pool?.vmSize ?? 'STANDARD_A1_v2'} nodes`;
+  return [
+    `**Input:** \`${source}\` (${input.input.pattern ?? '*.mp4'})`,
+    `**Output:** .${input.output?.extension ?? 'mp3'}` +
+      (input.output?.downloadDir ? `, downloaded to \`${input.output.downloadDir}\`` : ''),
+    `**Pool:** ${pool}`,
+    `**Timeout:** ${input.timeoutMinutes ?? 30} min · **cleanup:** ${input.cleanup?.policy ?? 'ask'}`,
+  ].join('\n\n');
+}

@@ -10,13 +10,14 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, PROJECT_ROOT, loadConfig } from '../config';
 import { startLocalStack } from '../stack/stack';
-import { createWorker } from '../worker';
+import { createWorker, secretsOf } from '../worker';
 import { waitAndReport } from '../client';
 import type { TranscodeInput } from '../workflows/transcode/input';
 import { approveCleanupSignal } from '../workflows/transcode/messages';
 import { transcodePhaseKey } from '../workflows/search-attributes';
 import type { transcodeWorkflow } from '../workflows/transcode/workflow';
 import { makeSampleClips } from './samples';
+import { inputDetails } from '../client/options';
 import { installLogging } from '../logging';
 
 const DEMO_WORKFLOW_ID = 'transcode-demo';
@@ -32,7 +33,7 @@ async function run(): Promise<number> {
 
   const config = loadConfig();
   const logFile = path.join(config.stack.dataDir, 'logs', 'worker.log');
-  installLogging({ level: config.logLevel, file: logFile });
+  installLogging({ level: config.logLevel, file: logFile, secrets: secretsOf(config) });
   if (config.target !== 'local') {
     console.log('Azure variables are set: the demo still runs on the local stack only.');
   }
@@ -82,6 +83,7 @@ async function run(): Promise<number> {
         args: [input],
         // Lets the run publish its phase, pool and job for filtering in the Web UI.
         typedSearchAttributes: [{ key: transcodePhaseKey, value: 'starting' }],
+        staticDetails: inputDetails(input),
         staticSummary: `Demo: ${path.basename(inputDir)}/*.mp4 → mp3`,
       });
       log(`Started ${DEMO_WORKFLOW_ID} (worker log: ${logFile}).`);

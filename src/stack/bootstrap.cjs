@@ -163,15 +163,56 @@ function ensureFfmpeg() {
   );
 }
 
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Debian itself (Ubuntu's `chromium` package is a snap wrapper that containers cannot run). */
+function isDebian() {
+  try {
+    return /^ID="?debian"?$/m.test(fs.readFileSync('/etc/os-release', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Chromium for the Web UI browser test (playwright-core drives Debian's chromium; npm cannot
+ * download a browser here). Not fatal when missing: that test skips and says why.
+ * @returns {string} where it is, or why it is not
+ */
+function ensureChromium() {
+  if (isExecutable(CHROMIUM)) return CHROMIUM;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot && isDebian() && onPath('apt-get')) {
+    log('chromium missing (the Web UI test needs it): installing Debian package chromium (~40 s)');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const install = () =>
+      spawnSync('apt-get', ['install', '-y', 'chromium'], {
+        stdio: 'inherit',
+        env,
+      });
+    if (install().status !== 0) {
+      spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+      install();
+    }
+    if (isExecutable(CHROMIUM)) return CHROMIUM;
+  }
+  log(
+    `chromium is not at ${CHROMIUM}: the Web UI browser test (test/ui) will be skipped. ` +
+      "Install Debian's chromium (`sudo apt-get install -y chromium`) and run again.",
+  );
+  return 'missing (Web UI test skipped)';
+}
+
 function main() {
   const started = Date.now();
   try {
     const modules = ensureNodeModules();
     const temporal = ensureTemporalCli();
     const ffmpeg = ensureFfmpeg();
+    const chromium = ensureChromium();
     log(
       `ready in ${Date.now() - started} ms: node_modules ${modules}; ` +
-        `temporal ${temporal.path} (${temporal.source}); ffmpeg ${ffmpeg}`,
+        `temporal ${temporal.path} (${temporal.source}); ffmpeg ${ffmpeg}; chromium ${chromium}`,
     );
   } catch (err) {
     log(`error: ${err instanceof Error ? err.message : String(err)}`);

@@ -21,7 +21,10 @@ export function renderDetails(p: Progress): string {
   ];
   const nodes = Object.entries(p.pool.nodeStates);
   if (nodes.length > 0) {
-    lines.push('', `**Nodes:** ${nodes.map(([state, n]) => `${n} ${state}`).join(', ')}`);
+    lines.push(
+      '',
+      `**Nodes** (when the pool was last checked): ${nodes.map(([state, n]) => `${n} ${state}`).join(', ')}`,
+    );
   }
   if (p.failures.length > 0) {
     lines.push('', '| failed task | file | exit | reason |', '| --- | --- | --- | --- |');

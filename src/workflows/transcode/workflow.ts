@@ -620,11 +620,13 @@ async function cleanup(run: TranscodeRun): Promise<void> {
     decision = { deleteJob: remove, deletePool: remove, by: 'policy' };
   }
   if (!decision) {
-    run.enter('awaiting-cleanup-decision');
     progress.cleanup.decisionDeadline = new Date(
       Date.now() + plan.cleanup.decisionTimeoutMs,
     ).toISOString();
-    await condition(() => run.cleanupDecision !== undefined, plan.cleanup.decisionTimeoutMs);
+    run.enter('awaiting-cleanup-decision');
+    await condition(() => run.cleanupDecision !== undefined, plan.cleanup.decisionTimeoutMs, {
+      summary: 'Wait for the cleanup decision (approveCleanup)',
+    });
     const remove = plan.cleanup.defaultDecision === 'delete';
     decision = run.cleanupDecision ?? { deleteJob: remove, deletePool: remove, by: 'default' };
     run.enter('cleaning-up');
