@@ -8,7 +8,7 @@ import { codeOf, describeError, redactSas, statusOf, toActivityFailure } from '.
 import { blobUrlWithSas, containerSasUrl, type StorageClients } from './storage';
 import { planTasks, type InputFile, type TaskPlan } from '../workflows/transcode/task-plan';
 import type { FailedTask, TaskCounts } from '../workflows/transcode/progress';
-import type { ImageSpec } from '../workflows/transcode/input';
+import type { TranscodePlan } from '../workflows/transcode/input';
 
 /** Metadata on every pool and job we create: who owns it. */
 export const OWNER_METADATA = 'durable-batch-owner-workflow';
@@ -20,15 +20,8 @@ export interface BatchClients {
   storage: Pick<StorageClients, 'blobService' | 'credential'>;
 }
 
-export interface PoolSpec {
-  id: string;
-  vmSize: string;
-  dedicatedNodes: number;
-  lowPriorityNodes: number;
-  taskSlotsPerNode: number;
-  image: ImageSpec;
-  startTaskCommand: string;
-}
+/** The pool as the plan describes it, less what only the workflow needs. */
+export type PoolSpec = Omit<TranscodePlan['pool'], 'reuse' | 'allocationTimeoutMs'>;
 
 export interface PoolStatus {
   exists: boolean;
@@ -68,6 +61,35 @@ async function readStreamTail(
     if (text.length > maxChars * 4) text = text.slice(-maxChars * 2);
   }
   return text.slice(-maxChars);
+}
+
+/**
+ * Deletes a pool or job only when our metadata says we own it. Already gone: false (nothing
+ * sent); already being deleted: true (a retry after a lost answer).
+ */
+async function deleteOwned(
+  kind: 'Pool' | 'Job',
+  id: string,
+  owner: string,
+  ops: {
+    get: () => Promise<{ state?: string; metadata?: BatchServiceModels.MetadataItem[] }>;
+    remove: () => Promise<unknown>;
+  },
+): Promise<boolean> {
+  try {
+    const resource = await ops.get();
+    if (ownerOf(resource.metadata) !== owner) {
+      throw ownedByAnother(kind, id, ownerOf(resource.metadata), 'not deleting it');
+    }
+    if (lower(resource.state) === 'deleting') return true;
+    await ops.remove();
+    return true;
+  } catch (err) {
+    const code = codeOf(err);
+    if (code === `${kind}NotFound`) return false;
+    if (code === `${kind}BeingDeleted`) return true;
+    toActivityFailure(err, `delete ${kind.toLowerCase()} ${id}`);
+  }
 }
 
 export function createBatchActivities(clients: BatchClients) {
@@ -409,43 +431,19 @@ export function createBatchActivities(clients: BatchClients) {
     },
 
     /** Deletes the job if this workflow owns it; true when a delete was sent. */
-    async deleteJob(args: { jobId: string; ownerWorkflowId: string }): Promise<boolean> {
-      try {
-        const job = await batch.job.get(args.jobId, {
-          jobGetOptions: { select: 'id,state,metadata' },
-        });
-        if (ownerOf(job.metadata) !== args.ownerWorkflowId) {
-          throw ownedByAnother('Job', args.jobId, ownerOf(job.metadata), 'not deleting it');
-        }
-        if (lower(job.state) === 'deleting') return true;
-        await batch.job.deleteMethod(args.jobId);
-        return true;
-      } catch (err) {
-        const code = codeOf(err);
-        if (code === 'JobNotFound') return false;
-        if (code === 'JobBeingDeleted') return true;
-        toActivityFailure(err, `delete job ${args.jobId}`);
-      }
+    deleteJob(args: { jobId: string; ownerWorkflowId: string }): Promise<boolean> {
+      return deleteOwned('Job', args.jobId, args.ownerWorkflowId, {
+        get: () => batch.job.get(args.jobId, { jobGetOptions: { select: 'id,state,metadata' } }),
+        remove: () => batch.job.deleteMethod(args.jobId),
+      });
     },
 
     /** Deletes the pool if this workflow owns it; true when a delete was sent. */
-    async deletePool(args: { poolId: string; ownerWorkflowId: string }): Promise<boolean> {
-      try {
-        const pool = await batch.pool.get(args.poolId, {
-          poolGetOptions: { select: 'id,state,metadata' },
-        });
-        if (ownerOf(pool.metadata) !== args.ownerWorkflowId) {
-          throw ownedByAnother('Pool', args.poolId, ownerOf(pool.metadata), 'not deleting it');
-        }
-        if (lower(pool.state) === 'deleting') return true;
-        await batch.pool.deleteMethod(args.poolId);
-        return true;
-      } catch (err) {
-        const code = codeOf(err);
-        if (code === 'PoolNotFound') return false;
-        if (code === 'PoolBeingDeleted') return true;
-        toActivityFailure(err, `delete pool ${args.poolId}`);
-      }
+    deletePool(args: { poolId: string; ownerWorkflowId: string }): Promise<boolean> {
+      return deleteOwned('Pool', args.poolId, args.ownerWorkflowId, {
+        get: () => batch.pool.get(args.poolId, { poolGetOptions: { select: 'id,state,metadata' } }),
+        remove: () => batch.pool.deleteMethod(args.poolId),
+      });
     },
   };
 }

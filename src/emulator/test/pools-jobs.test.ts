@@ -17,7 +17,9 @@ describe('pools and jobs through @azure/batch', () => {
   let client: ReturnType<typeof batchClient>;
 
   before(async () => {
-    emu = await startTestEmulator();
+    // State changes a second apart: these tests read a state right after causing it, and a
+    // loaded machine must not let the next transition slip in between.
+    emu = await startTestEmulator({ allocationDelayMs: 1000, deleteDelayMs: 1000 });
     client = batchClient(emu);
   });
   after(async () => {

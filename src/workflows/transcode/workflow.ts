@@ -380,7 +380,7 @@ async function preparePool(run: TranscodeRun): Promise<void> {
         taskSlotsPerNode: plan.pool.taskSlotsPerNode,
         image: plan.pool.image,
         startTaskCommand: plan.pool.startTaskCommand,
-      },
+      }, // only what Batch needs: the history records this input
       ownerWorkflowId: plan.owner,
     });
     run.progress.pool.created = true;
