@@ -24,13 +24,15 @@ function rows(): Outcome[] {
 
 function table(outcomes: Outcome[]): string {
   const escape = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  // Long messages are cut: the table is read in a README, the full text is in the test output.
+  const cut = (text: string) => (text.length > 110 ? `${text.slice(0, 107)}…` : text);
   const lines = [
     '| scenario | runs completed | pools / jobs / tasks created | outputs | duplicates | pools / jobs leaked | outcome |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...outcomes.map(
       (o) =>
         `| ${escape(o.scenario)} | ${o.runsCompleted} | ${o.pools} / ${o.jobs} / ${o.tasks} | ${o.outputs} | ` +
-        `${o.duplicates} | ${o.leakedPools} / ${o.leakedJobs} | ${escape(o.note ?? 'completed, each resource once')} |`,
+        `${o.duplicates} | ${o.leakedPools} / ${o.leakedJobs} | ${escape(cut(o.note ?? 'completed, each resource once'))} |`,
     ),
   ];
   const totals = outcomes.reduce(
