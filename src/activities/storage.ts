@@ -39,6 +39,9 @@ interface TransferHeartbeat {
   bytes: number;
 }
 
+/** Files up to this size are read into memory once instead of streamed twice (hash, upload). */
+const SMALL_FILE_BYTES = 32 * 1024 * 1024;
+
 /** Media files that start with an ISO base media `ftyp` box (MP4, MOV, M4V, 3GP). */
 const ISO_MEDIA_EXTENSIONS = /\.(mp4|m4v|mov|3gp)$/i;
 
@@ -215,6 +218,16 @@ export function createStorageActivities(clients: StorageClients) {
       await container
         .createIfNotExists()
         .catch((err) => toActivityFailure(err, `create container ${args.container}`));
+      // What is already stored, in one listing (not one request per file): name → MD5.
+      const stored = new Map<string, Buffer>();
+      try {
+        for await (const blob of container.listBlobsFlat()) {
+          if (blob.properties.contentMD5)
+            stored.set(blob.name, Buffer.from(blob.properties.contentMD5));
+        }
+      } catch (err) {
+        toActivityFailure(err, `list container ${args.container}`);
+      }
       await forEachBounded(
         args.files,
         state.watermark,
@@ -222,23 +235,25 @@ export function createStorageActivities(clients: StorageClients) {
         async (file) => {
           if (cancelled()) throw new Error('upload cancelled');
           const local = path.join(args.dir, file.blobName);
-          const md5 = await md5OfFile(local);
           const blob = container.getBlockBlobClient(file.blobName);
-          try {
-            const props = await blob.getProperties();
-            if (props.contentMD5 && Buffer.from(props.contentMD5).equals(md5)) {
-              state.skipped++;
-              return;
-            }
-          } catch (err) {
-            if (statusOf(err) !== 404) toActivityFailure(err, `read blob ${file.blobName}`);
+          // Small files are read once, hashed and sent from memory; big ones are streamed twice.
+          const small = file.size <= SMALL_FILE_BYTES;
+          const body = small ? await fsp.readFile(local) : undefined;
+          const md5 = body
+            ? crypto.createHash('md5').update(body).digest()
+            : await md5OfFile(local);
+          if (stored.get(file.blobName)?.equals(md5)) {
+            state.skipped++;
+            return;
           }
+          const options = {
+            blobHTTPHeaders: { blobContentMD5: md5 },
+            concurrency: 4,
+            abortSignal: Context.current().cancellationSignal,
+          };
           try {
-            await blob.uploadFile(local, {
-              blobHTTPHeaders: { blobContentMD5: md5 },
-              concurrency: 4,
-              abortSignal: Context.current().cancellationSignal,
-            });
+            if (body) await blob.uploadData(body, options);
+            else await blob.uploadFile(local, options);
           } catch (err) {
             toActivityFailure(err, `upload ${file.blobName}`);
           }
