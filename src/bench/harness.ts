@@ -1,0 +1,89 @@
+// The bench's own world: a local stack on free ports in a temporary data dir, a client, and the
+// project's worker in this process on a task queue of its own.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createAzureClients } from '../clients';
+import { loadConfig, type AppConfig } from '../config';
+import { installLogging } from '../logging';
+import { startTestStack, type LocalStack } from '../stack/stack';
+import { createWorker } from '../worker';
+import type { ActivityClients } from '../activities';
+
+/**
+ * Emulator timings for every section: allocation and boot are fixed sleeps in the emulator
+ * (minutes on Azure), so they are kept short to leave the orchestration itself to measure.
+ */
+export const EMULATOR_ENV = {
+  BATCH_EMULATOR_ALLOCATION_DELAY_MS: '100',
+  BATCH_EMULATOR_NODE_START_DELAY_MS: '50',
+  BATCH_EMULATOR_DELETE_DELAY_MS: '100',
+} as const;
+
+export interface BenchEnv {
+  dataDir: string;
+  stack: LocalStack;
+  /** Config of the stack with this process's worker task queue. */
+  config: AppConfig;
+  client: Client;
+  azure: ActivityClients;
+  /** Worker log (WARN and above), kept after the run. */
+  logFile: string;
+  /** A fresh directory for inputs, removed with the rest at stop(). */
+  scratch(name: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startBenchEnv(): Promise<BenchEnv> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-batch-bench-'));
+  const logFile = path.join(os.tmpdir(), `durable-batch-bench-${Date.now()}.log`);
+  // Logs would drown the figures: warnings and errors only, into a file named in the report.
+  installLogging({ level: 'WARN', file: logFile });
+  const stack = await startTestStack(path.join(dataDir, 'stack'), { batchEnv: EMULATOR_ENV });
+  const stops: Array<() => Promise<void>> = [() => stack.stop()];
+  try {
+    const taskQueue = `bench-${process.pid}-${Date.now()}`;
+    const config = loadConfig({
+      ...process.env,
+      ...stack.env,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      LOG_LEVEL: 'WARN',
+    });
+    const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+    stops.unshift(() => nativeConnection.close());
+    const connection = await Connection.connect({ address: config.temporal.address });
+    stops.unshift(() => connection.close());
+    const worker: Worker = await createWorker(config, nativeConnection, {
+      shutdownGraceTime: '2 seconds',
+    });
+    const running = worker.run();
+    stops.unshift(async () => {
+      worker.shutdown();
+      await running;
+    });
+    let scratchCount = 0;
+    return {
+      dataDir,
+      stack,
+      config,
+      client: new Client({ connection }),
+      azure: createAzureClients(config),
+      logFile,
+      scratch(name) {
+        const dir = path.join(dataDir, 'inputs', `${++scratchCount}-${name}`);
+        fs.mkdirSync(dir, { recursive: true });
+        return dir;
+      },
+      async stop() {
+        for (const stop of stops.splice(0)) await stop().catch(() => undefined);
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    for (const stop of stops.splice(0)) await stop().catch(() => undefined);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}

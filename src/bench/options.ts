@@ -1,0 +1,62 @@
+// `npm run bench` options and the sizes of each benchmark (full and --quick).
+
+export type Section = 'p1' | 'p3' | 'p4' | 'tutorial';
+export const SECTIONS: readonly Section[] = ['p1', 'p3', 'p4', 'tutorial'];
+
+export interface BenchOptions {
+  quick: boolean;
+  json: boolean;
+  /** Sections to run (default all), e.g. `--only p3,p4` while profiling one of them. */
+  only: Section[];
+}
+
+export interface BenchSizes {
+  p1: { clips: number; clipSeconds: number; nodes: number; slotsPerNode: number };
+  p3: { tasks: number; nodes: number; slotsPerNode: number };
+  p4: { files: number; fileBytes: number; concurrency: number; repeats: number; tinyFiles: number };
+  tutorial: { generatedClipSeconds: number };
+}
+
+export const USAGE =
+  'usage: npm run bench -- [--quick] [--json] [--only p1,p3,p4,tutorial]\n' +
+  '  --quick  the short version (a few minutes)\n' +
+  '  --json   one JSON object on the last line of stdout instead of the table\n' +
+  '  --only   run only these sections';
+
+export function parseArgs(argv: string[]): BenchOptions {
+  const options: BenchOptions = { quick: false, json: false, only: [...SECTIONS] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') options.quick = true;
+    else if (arg === '--json') options.json = true;
+    else if (arg === '--only' || arg.startsWith('--only=')) {
+      const value = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
+      const wanted = (value ?? '').split(',').filter(Boolean);
+      const unknown = wanted.filter((s) => !SECTIONS.includes(s as Section));
+      if (wanted.length === 0 || unknown.length > 0) {
+        throw new Error(
+          `--only takes ${SECTIONS.join(', ')} (got ${value ?? 'nothing'})\n${USAGE}`,
+        );
+      }
+      options.only = wanted as Section[];
+    } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
+  }
+  return options;
+}
+
+export function sizesFor(quick: boolean): BenchSizes {
+  return {
+    // 2 nodes x 1 slot on this 2-core machine; the ideal runs xargs -P 2.
+    p1: { clips: quick ? 20 : 100, clipSeconds: 10, nodes: 2, slotsPerNode: 1 },
+    // Many slots so that 10,000 one-process tasks finish quickly.
+    p3: { tasks: quick ? 1_000 : 10_000, nodes: 4, slotsPerNode: 16 },
+    p4: {
+      files: quick ? 50 : 200,
+      fileBytes: 1024 * 1024,
+      concurrency: 8,
+      repeats: quick ? 3 : 5,
+      tinyFiles: 500,
+    },
+    tutorial: { generatedClipSeconds: 30 },
+  };
+}

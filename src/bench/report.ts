@@ -1,0 +1,259 @@
+// The benchmark's output: one summary object (the --json line) and the table a person reads.
+import type { P1Figures } from './p1-end-to-end';
+import type { P3Figures } from './p3-scale';
+import type { P4Figures } from './p4-upload';
+import type { TutorialFigures } from './tutorial';
+
+export interface Summary {
+  quick: boolean;
+  startedAt: string;
+  durationMs: number;
+  machine: { cpus: number; note: string };
+  emulator: Record<string, string>;
+  workerLog: string;
+  p1?: P1Figures;
+  p3?: P3Figures;
+  p4?: P4Figures;
+  tutorial?: TutorialFigures;
+  targets: Record<string, string>;
+  met: Record<string, boolean>;
+  allMet: boolean;
+}
+
+interface Row {
+  key: string;
+  figure: string;
+  target: string;
+  met?: boolean;
+  load?: { busy: number; underLoad: boolean };
+}
+
+function rows(s: Summary): Row[] {
+  const out: Row[] = [];
+  if (s.p1) {
+    out.push({
+      key: `P1 end to end / ideal (${s.p1.clips} clips of ${s.p1.clipSeconds} s, ${s.p1.slots} slots)`,
+      figure: `${s.p1.ratio} (${(s.p1.e2eMs / 1000).toFixed(1)} s vs ${(s.p1.idealMs / 1000).toFixed(1)} s)`,
+      target: '<= 1.25',
+      met: s.p1.met,
+      load: s.p1.load,
+    });
+  }
+  if (s.p3) {
+    out.push(
+      {
+        key: `P3 submit ${s.p3.tasks} tasks (adding-tasks phase)`,
+        figure: `${(s.p3.submitMs / 1000).toFixed(2)} s`,
+        target: '-',
+        load: s.p3.load,
+      },
+      {
+        key: 'P3 Batch requests per poll (taskcounts / polls)',
+        figure: `${s.p3.requestsPerPoll} (${s.p3.taskCountRequests} / ${s.p3.polls})`,
+        target: '1',
+        met: s.p3.met.requestsPerPoll,
+      },
+      {
+        key: 'P3 history events, largest run (chain total, runs)',
+        figure: `${s.p3.historyEvents} (${s.p3.historyEventsTotal}, ${s.p3.historyRuns})`,
+        target: '<= 500',
+        met: s.p3.met.historyEvents,
+      },
+      {
+        key: 'P3 worker peak RSS (child process, VmHWM)',
+        figure: `${s.p3.workerPeakRssMb} MB`,
+        target: '<= 300 MB',
+        met: s.p3.met.workerPeakRssMb,
+      },
+    );
+  }
+  if (s.p4) {
+    out.push(
+      {
+        key: `P4 upload ours / bare (${s.p4.files} x 1 MB, concurrency ${s.p4.concurrency})`,
+        figure: `${s.p4.ratio} (${s.p4.oursMBps} vs ${s.p4.bareMBps} MB/s)`,
+        target: '>= 0.9',
+        met: s.p4.met.ratio,
+        load: s.p4.load,
+      },
+      {
+        key: 'P4 second run resends (MD5 skip)',
+        figure: `${s.p4.resentBytes} bytes`,
+        target: '0',
+        met: s.p4.met.resentBytes,
+      },
+    );
+  }
+  if (s.tutorial) {
+    out.push({
+      key: 'Tutorial: total, ffmpeg alone, overhead',
+      figure: `${(s.tutorial.totalMs / 1000).toFixed(1)} s, ${(s.tutorial.ffmpegMs / 1000).toFixed(1)} s, ${(s.tutorial.overheadMs / 1000).toFixed(1)} s`,
+      target: '-',
+      load: s.tutorial.load,
+    });
+  }
+  return out;
+}
+
+function table(headers: string[], body: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+const ms = (value: number | undefined) =>
+  value === undefined ? '-' : `${(value / 1000).toFixed(2)} s`;
+
+/** The figures against their targets, then where each run's time went. */
+export function renderTable(s: Summary): string {
+  const parts: string[] = [];
+  parts.push(
+    table(
+      ['benchmark', 'figure', 'target', 'met', 'machine before (busy)'],
+      rows(s).map((r) => [
+        r.key,
+        r.figure,
+        r.target,
+        r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+        r.load
+          ? `${Math.round(r.load.busy * 100)} %${r.load.underLoad ? ' (under load)' : ''}`
+          : '',
+      ]),
+    ),
+  );
+  const phaseRuns: Array<[string, Record<string, number> | undefined]> = [
+    ['P1', s.p1?.phases],
+    ['P3', s.p3?.phases],
+    ['Tutorial', s.tutorial?.phases],
+  ];
+  const present = phaseRuns.filter(([, p]) => p);
+  if (present.length > 0) {
+    const phaseNames = [...new Set(present.flatMap(([, p]) => Object.keys(p ?? {})))];
+    parts.push(
+      'Time per workflow phase:\n' +
+        table(
+          ['phase', ...present.map(([name]) => name)],
+          phaseNames.map((phase) => [phase, ...present.map(([, p]) => ms(p?.[phase]))]),
+        ),
+    );
+  }
+  if (s.tutorial) {
+    const t = s.tutorial.steps;
+    parts.push(
+      `Tutorial steps: upload ${ms(t.uploadMs)}, pool ready ${ms(t.poolReadyMs)} (in parallel: ` +
+        `${ms(t.uploadOrPoolMs)}), add tasks ${ms(t.addTasksMs)}, run tasks ${ms(t.runTasksMs)}, ` +
+        `collect ${ms(t.collectMs)}, cleanup ${ms(t.cleanupMs)}; total ${ms(s.tutorial.totalMs)}, ` +
+        `ffmpeg alone ${ms(s.tutorial.ffmpegMs)}, overhead ${ms(s.tutorial.overheadMs)}.`,
+    );
+  }
+  const profile = profileLines(s);
+  if (profile.length > 0) parts.push(`Profile:\n${profile.map((l) => `- ${l}`).join('\n')}`);
+  parts.push(
+    `${s.quick ? 'Quick' : 'Full'} run in ${(s.durationMs / 1000).toFixed(0)} s on ${s.machine.cpus} ` +
+      `cores; ${s.allMet ? 'every target met' : 'some targets NOT met'}. Worker log: ${s.workerLog}`,
+  );
+  return parts.join('\n\n');
+}
+
+/** The evidence behind the proposed changes, one line each. */
+function profileLines(s: Summary): string[] {
+  const lines: string[] = [];
+  if (s.p1) {
+    const { fastPolling, direct } = s.p1.profile;
+    lines.push(
+      `P1 ratio ${s.p1.ratio} with the default polling (pool wait ${ms(s.p1.phases['waiting-for-pool'])}, ` +
+        `running ${ms(s.p1.phases.running)}); ${fastPolling.ratio} polling every 0.25 s at least ` +
+        `(pool wait ${ms(fastPolling.phases['waiting-for-pool'])}, running ${ms(fastPolling.phases.running)}); ` +
+        `${direct.ratio} for the same activities without Temporal (running ${ms(direct.stepsMs.runTasks)}).`,
+    );
+  }
+  if (s.p3) {
+    const p = s.p3.polling;
+    lines.push(
+      `P3 polls: ${p.polls} at ${p.eventsPerPoll} history events each, every ${ms(p.meanGapMs)} on average; ` +
+        'replayed on the same completion curve: ' +
+        p.simulated
+          .map(
+            (o) =>
+              `${o.policy}: ${o.polls} polls, seen ${ms(o.detectionLagMs)} after the last task`,
+          )
+          .join('; ') +
+        '.',
+    );
+    const payloads = Object.entries(s.p3.profile.payloadBytes).slice(0, 6);
+    lines.push(
+      `P3 history ${Math.round(s.p3.historyBytesTotal / 1024)} KB; largest payloads: ` +
+        payloads.map(([k, v]) => `${k} ${Math.round(v / 1024)} KB`).join(', ') +
+        '.',
+    );
+    const mem = s.p3.profile.workerMemoryAtRest;
+    lines.push(
+      `P3 worker at rest: ${mem.asShipped.rssMb} MB as shipped (webpack bundles the workflows at start), ` +
+        `${mem.preBundled.rssMb} MB with a pre-built bundle; this run added ` +
+        `${s.p3.workerRss.peakSampledDuringRunMb - s.p3.workerRss.idleBeforeRunMb} MB, so about ` +
+        `${s.p3.profile.estimatedPreBundledPeakMb} MB peak pre-bundled.`,
+    );
+    const cpu = s.p3.profile.cpuMs;
+    lines.push(
+      `P3 CPU during the run: ` +
+        Object.entries(cpu)
+          .map(
+            ([name, c]) =>
+              `${name} ${ms(c.selfMs)}${c.childrenMs ? ` (+ ${ms(c.childrenMs)} in its children)` : ''}`,
+          )
+          .join(', ') +
+        `; Azurite's blob index ${Math.round(s.p3.profile.azuriteDbBytes / 1024)} KB at the end.`,
+    );
+    const alone = s.p3.profile.submitWithNothingRunning;
+    lines.push(
+      `P3 submit with nothing running beside it (pool without nodes): ${ms(alone.ms)} ` +
+        `(activity CPU ${ms(alone.activityCpuMs)}, emulator CPU ${ms(alone.emulatorCpuMs)}), against ` +
+        `${ms(s.p3.submitMs)} in the run.`,
+    );
+    lines.push(
+      `P3 throughput: upload ${s.p3.profile.uploadFilesPerSecond} files/s, tasks ${s.p3.profile.tasksPerSecond}/s ` +
+        `(${s.p3.pool}), submit ${s.p3.addCollectionRequests} addtaskcollection requests in ${ms(s.p3.submitMs)}.`,
+    );
+  }
+  if (s.p4) {
+    const { proposal, tinyFiles } = s.p4.profile;
+    lines.push(
+      `P4 proposed upload (one listing, MD5 only to compare): ${proposal.ratio} of bare with 1 MB files ` +
+        `(ours ${s.p4.ratio}); tiny files: bare ${tinyFiles.filesPerSecond.bare}/s, ours ` +
+        `${tinyFiles.filesPerSecond.ours}/s (${tinyFiles.ratio}), proposed ${tinyFiles.filesPerSecond.proposal}/s ` +
+        `(${tinyFiles.proposalRatio}); proposed second run resends ${proposal.resentBytes} bytes.`,
+    );
+  }
+  if (s.tutorial) {
+    lines.push(
+      `Tutorial to outputs verified: ${ms(s.tutorial.outputsVerifiedMs)} with the workflow, ` +
+        `${ms(s.tutorial.direct.verifiedMs)} for the same activities without Temporal.`,
+    );
+  }
+  return lines;
+}
+
+/** Targets and whether each is met, flattened for the summary. */
+export function targetsOf(s: Omit<Summary, 'targets' | 'met' | 'allMet'>) {
+  const targets: Record<string, string> = {};
+  const met: Record<string, boolean> = {};
+  if (s.p1) {
+    targets['p1.ratio'] = '<= 1.25';
+    met['p1.ratio'] = s.p1.met;
+  }
+  if (s.p3) {
+    targets['p3.requestsPerPoll'] = '<= 1';
+    targets['p3.historyEvents'] = '<= 500';
+    targets['p3.workerPeakRssMb'] = '<= 300';
+    met['p3.requestsPerPoll'] = s.p3.met.requestsPerPoll;
+    met['p3.historyEvents'] = s.p3.met.historyEvents;
+    met['p3.workerPeakRssMb'] = s.p3.met.workerPeakRssMb;
+  }
+  if (s.p4) {
+    targets['p4.ratio'] = '>= 0.9';
+    targets['p4.resentBytes'] = '= 0';
+    met['p4.ratio'] = s.p4.met.ratio;
+    met['p4.resentBytes'] = s.p4.met.resentBytes;
+  }
+  return { targets, met, allMet: Object.values(met).every(Boolean) };
+}
