@@ -12,7 +12,7 @@ import { makeSampleClips } from '../../src/demo/samples';
 import { startAzurite } from '../../src/stack/azurite';
 import { startTemporal } from '../../src/stack/temporal';
 import { planTranscode, type TranscodeInput } from '../../src/workflows/transcode/input';
-import { FaultHarness, PROMPT_RETRIES, resetOutcomes } from '../helpers/fault-harness';
+import { FaultHarness, resetOutcomes } from '../helpers/fault-harness';
 
 const FILE = 'services';
 
@@ -40,8 +40,6 @@ describe('service faults during a run', () => {
       input: { localDir: clips },
       output: { commandTemplate: '/bin/bash -c "sleep 3; ffmpeg -y -i {input} {output}"' },
       pool,
-      cleanup: { policy: 'always' },
-      polling: PROMPT_RETRIES,
     });
     await h.waitFor(
       handle,
@@ -87,8 +85,6 @@ describe('service faults during a run', () => {
         // Tasks that take a while, so the run makes enough requests for the rates to bite.
         output: { commandTemplate: '/bin/bash -c "sleep 2; ffmpeg -y -i {input} {output}"' },
         pool,
-        cleanup: { policy: 'always' },
-        polling: PROMPT_RETRIES,
       });
       const result = await handle.result();
       const stats = await h.stats();
@@ -119,8 +115,6 @@ describe('service faults during a run', () => {
       input: { localDir: clips },
       output: { commandTemplate: '/bin/bash -c "sleep 3; ffmpeg -y -i {input} {output}"' },
       pool,
-      cleanup: { policy: 'always' },
-      polling: PROMPT_RETRIES,
     });
     const progress = await h.waitFor(
       handle,
@@ -154,8 +148,6 @@ describe('service faults during a run', () => {
       input: { localDir: dir, pattern: '*.bin' },
       output: { extension: 'out', commandTemplate: '/bin/bash -c "cp {input} {output}"' },
       pool,
-      cleanup: { policy: 'always' },
-      polling: PROMPT_RETRIES,
     };
     const handle = await h.startRun('stop-azurite', input);
     const { inputContainer } = planTranscode(handle.workflowId, input, handle.firstExecutionRunId);

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSampleClips } from '../../src/demo/samples';
 import { planTranscode, type TranscodeInput } from '../../src/workflows/transcode/input';
-import { FaultHarness, PROMPT_RETRIES, resetOutcomes } from '../helpers/fault-harness';
+import { FaultHarness, resetOutcomes } from '../helpers/fault-harness';
 
 const FILE = 'worker-kills';
 
@@ -51,8 +51,6 @@ describe('worker killed with SIGKILL and restarted', () => {
       input: { localDir: dir, pattern: '*.bin' },
       output: { extension: 'out', commandTemplate: copy },
       pool,
-      cleanup: { policy: 'always' },
-      polling: PROMPT_RETRIES,
     };
     const handle = await h.startRun('kill-upload', input);
     const { inputContainer } = planTranscode(handle.workflowId, input, handle.firstExecutionRunId);
@@ -79,8 +77,6 @@ describe('worker killed with SIGKILL and restarted', () => {
     const handle = await h.startRun('kill-pool-create', {
       input: { localDir: clips },
       pool,
-      cleanup: { policy: 'always' },
-      polling: PROMPT_RETRIES,
     });
     await h.waitFor(
       handle,
@@ -105,8 +101,6 @@ describe('worker killed with SIGKILL and restarted', () => {
     const handle = await h.startRun('kill-pool-wait', {
       input: { localDir: clips },
       pool,
-      cleanup: { policy: 'always' },
-      polling: PROMPT_RETRIES,
     });
     await h.waitFor(
       handle,
@@ -135,8 +129,6 @@ describe('worker killed with SIGKILL and restarted', () => {
       input: { localDir: dir, pattern: '*.bin' },
       output: { extension: 'out', commandTemplate: copy },
       pool: { lowPriorityNodes: 2, taskSlotsPerNode: 16 },
-      cleanup: { policy: 'always' },
-      polling: PROMPT_RETRIES,
     });
     let answered = 0;
     await h.waitFor(handle, 'some chunks added, not all', (p, s) => {
@@ -163,8 +155,6 @@ describe('worker killed with SIGKILL and restarted', () => {
       input: { localDir: clips },
       output: { commandTemplate: '/bin/bash -c "sleep 3; ffmpeg -y -i {input} {output}"' },
       pool,
-      cleanup: { policy: 'always' },
-      polling: PROMPT_RETRIES,
     });
     await h.waitFor(
       handle,
@@ -182,8 +172,6 @@ describe('worker killed with SIGKILL and restarted', () => {
     const handle = await h.startRun('kill-collect', {
       input: { localDir: clips },
       pool,
-      cleanup: { policy: 'always' },
-      polling: PROMPT_RETRIES,
     });
     await h.waitFor(handle, 'collecting results', (p) => p.phase === 'collecting');
     await h.worker.kill();
@@ -207,8 +195,6 @@ describe('worker killed with SIGKILL and restarted', () => {
       input: { localDir: dir, pattern: '*.bin' },
       output: { extension: 'out', commandTemplate: copy, downloadDir: download },
       pool,
-      cleanup: { policy: 'always' },
-      polling: PROMPT_RETRIES,
     });
     await h.waitFor(handle, 'downloading', (p) => p.phase === 'downloading');
     await h.worker.restart();
@@ -235,8 +221,6 @@ describe('worker killed with SIGKILL and restarted', () => {
     const handle = await h.startRun('kill-cleanup', {
       input: { localDir: clips },
       pool,
-      cleanup: { policy: 'always' },
-      polling: PROMPT_RETRIES,
     });
     // The job is deleted before the pool: once it is, the (delayed) pool delete is in flight.
     await h.waitFor(

@@ -84,11 +84,12 @@ export class FaultHarness {
     fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 
+  /** Starts a run; unless the scenario says otherwise: cleanup `always`, prompt retries. */
   async startRun(name: string, input: TranscodeInput) {
     return this.client.workflow.start<typeof transcodeWorkflow>('transcodeWorkflow', {
       taskQueue: this.taskQueue,
       workflowId: `${name}-${Date.now()}`,
-      args: [input],
+      args: [{ cleanup: { policy: 'always' }, polling: PROMPT_RETRIES, ...input }],
     });
   }
 
