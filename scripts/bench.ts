@@ -2,6 +2,7 @@
 // the benchmarks (P1 end to end against xargs, P3 10,000 tasks in one job, P4 upload
 // throughput, the tutorial's workload by step) and prints their figures against the targets.
 // Progress goes to stderr; with --json the last line of stdout is one JSON object.
+import fs from 'node:fs';
 import os from 'node:os';
 import { EMULATOR_ENV, startBenchEnv, type BenchEnv } from '../src/bench/harness';
 import { parseArgs, sizesFor, type BenchOptions } from '../src/bench/options';
@@ -23,7 +24,7 @@ async function runBenchmarks(env: BenchEnv, options: BenchOptions, startedMs: nu
     durationMs: 0,
     machine: {
       cpus: os.cpus().length,
-      note: 'shared machine: "load" in each section is the CPU others used just before it',
+      note: 'shared machine: othersCpu is the share of all cores other processes used during each measurement',
     },
     emulator: { ...EMULATOR_ENV },
     workerLog: env.logFile,
@@ -55,6 +56,11 @@ async function main(): Promise<void> {
     await env.stop();
   }
   summary.durationMs = Date.now() - startedMs;
+  // A log without a single warning is not worth keeping.
+  if (fs.existsSync(env.logFile) && fs.statSync(env.logFile).size === 0) {
+    fs.rmSync(env.logFile);
+    summary.workerLog = '(no warnings)';
+  }
   if (options.json) {
     // The table still goes to stderr, for whoever watches; stdout ends with the one JSON line.
     process.stderr.write(`${renderTable(summary)}\n`);

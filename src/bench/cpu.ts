@@ -1,5 +1,6 @@
 // Where the CPU went during a run: each process of the stack read from /proc/<pid>/stat, its
-// own time and its reaped children's (for the emulator, the task processes it ran).
+// own time and its reaped children's (for the emulator, the task processes it ran), and how much
+// of the machine the other processes on it (other people's tests) took meanwhile.
 import fs from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -24,12 +25,42 @@ export function cpuOf(pid: number | undefined): CpuTimes {
   }
 }
 
-/** Snapshots named processes now; `since()` gives the CPU each used after that, in ms. */
+/** Busy and total CPU time of the whole machine so far, in ms (all cores), from /proc/stat. */
+function machineMs(): { busyMs: number; totalMs: number } {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const ticks = fields.slice(1).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  const idle = ticks[3] + (ticks[4] ?? 0);
+  return {
+    busyMs: ((total - idle) * 1000) / TICKS_PER_SECOND,
+    totalMs: (total * 1000) / TICKS_PER_SECOND,
+  };
+}
+
+/**
+ * Snapshots named processes now; `since()` gives the CPU each used after that, in ms, and
+ * `othersShare()` the share of the machine that processes not named here used meanwhile.
+ */
 export class CpuMeter {
   private readonly start: Record<string, CpuTimes>;
+  private readonly machineStart = machineMs();
 
   constructor(private readonly pids: Record<string, number | undefined>) {
     this.start = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuOf(pid)]));
+  }
+
+  /**
+   * Share of all cores (0-1) that other processes used since the start: the machine's busy
+   * time minus ours (named processes and the children they reaped). Above about 0.1 the figures
+   * taken meanwhile were disturbed.
+   */
+  othersShare(): number {
+    const machine = machineMs();
+    const busy = machine.busyMs - this.machineStart.busyMs;
+    const total = machine.totalMs - this.machineStart.totalMs;
+    const ours = Object.values(this.since()).reduce((n, c) => n + c.selfMs + c.childrenMs, 0);
+    if (total <= 0) return 0;
+    return Math.round(Math.min(1, Math.max(0, (busy - ours) / total)) * 100) / 100;
   }
 
   since(): Record<string, { selfMs: number; childrenMs: number }> {

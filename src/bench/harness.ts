@@ -11,6 +11,7 @@ import { installLogging } from '../logging';
 import { startTestStack, type LocalStack } from '../stack/stack';
 import { createWorker } from '../worker';
 import type { ActivityClients } from '../activities';
+import { CpuMeter } from './cpu';
 
 /**
  * Emulator timings for every section: allocation and boot are fixed sleeps in the emulator
@@ -86,4 +87,34 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** A CPU meter over the stack's processes and this one (which runs the in-process worker). */
+export function cpuMeter(env: BenchEnv, extra: Record<string, number | undefined> = {}): CpuMeter {
+  return new CpuMeter({
+    emulator: env.stack.batch?.child?.pid,
+    azurite: env.stack.azurite.child?.pid,
+    temporal: env.stack.temporal.child?.pid,
+    'bench + worker': process.pid,
+    ...extra,
+  });
+}
+
+export interface Measured<T> {
+  value: T;
+  /** CPU each of our processes used meanwhile (ms); the emulator's children are the tasks. */
+  cpuMs: Record<string, { selfMs: number; childrenMs: number }>;
+  /** Share of the machine (0-1) other people's processes used meanwhile. */
+  othersCpu: number;
+}
+
+/** Runs `fn`, with the CPU it cost and how disturbed the machine was meanwhile. */
+export async function measure<T>(
+  env: BenchEnv,
+  fn: () => Promise<T>,
+  extra: Record<string, number | undefined> = {},
+): Promise<Measured<T>> {
+  const meter = cpuMeter(env, extra);
+  const value = await fn();
+  return { value, cpuMs: meter.since(), othersCpu: meter.othersShare() };
 }

@@ -54,7 +54,7 @@ export function sizesFor(quick: boolean): BenchSizes {
       files: quick ? 50 : 200,
       fileBytes: 1024 * 1024,
       concurrency: 8,
-      repeats: quick ? 3 : 5,
+      repeats: 5,
       tinyFiles: 500,
     },
     tutorial: { generatedClipSeconds: 30 },

@@ -1,24 +1,22 @@
 // P4: the workflow's upload activity (uploadInputs, run in a mock activity context) against a
 // bare @azure/storage-blob upload loop of the same concurrency, each into a fresh container.
 // Target: throughput ours / bare >= 0.9; a second run of ours resends nothing (MD5 skip).
-// For the profile, the same rounds with the proposed upload (upload-proposal.ts), and with
-// tiny files, where requests rather than bytes are the cost (P3's upload phase).
+// For the profile, the same rounds with tiny files, where requests rather than bytes are the
+// cost (P3's upload phase).
 import fs from 'node:fs';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { ContainerClient } from '@azure/storage-blob';
 import { createStorageActivities } from '../activities/storage';
-import type { BenchEnv } from './harness';
+import { measure, type BenchEnv } from './harness';
 import { makeRandomFiles, makeTinyFiles } from './inputs';
-import { sampleLoad } from './load';
 import type { BenchSizes } from './options';
 import { round } from './phases';
-import { uploadListOnce } from './upload-proposal';
 
 export const P4_TARGET = { ratioMin: 0.9, resentBytes: 0 };
 
-type Variant = 'bare' | 'ours' | 'proposal';
-const VARIANTS: Variant[] = ['bare', 'ours', 'proposal'];
+type Variant = 'bare' | 'ours';
+const VARIANTS: Variant[] = ['bare', 'ours'];
 
 /** Runs `fn` inside a Temporal activity context (heartbeats go nowhere), as the worker would. */
 function inActivity<T>(fn: () => Promise<T>): Promise<T> {
@@ -52,74 +50,54 @@ async function rounds(
   const files = paths.map((p) => ({ blobName: path.basename(p), size: fs.statSync(p).size }));
   const { blobService } = env.azure.storage;
   const storage = createStorageActivities({ ...env.azure.storage, concurrency });
-  const times: Record<Variant, number[]> = { bare: [], ours: [], proposal: [] };
+  const times: Record<Variant, number[]> = { bare: [], ours: [] };
   let lastOurs = '';
-  let lastProposal = '';
   // Azurite slows down as blobs pile up: keep only the containers the second runs need.
   const drop = async (name: string) => {
     if (name) await blobService.getContainerClient(name).deleteIfExists();
   };
-  for (let i = 0; i < repeats; i++) {
+  // One untimed round on a few files first: the first call of each path pays for JIT and sockets.
+  for (let i = -1; i < repeats; i++) {
+    const round = i < 0 ? paths.slice(0, 5) : paths;
+    const roundFiles = i < 0 ? files.slice(0, 5) : files;
     // Alternate, so a change of load on the machine touches every variant alike.
     for (const variant of VARIANTS) {
-      const name = `bench-${tag}-${variant}-${Date.now().toString(36)}-${i}`;
+      const name = `bench-${tag}-${variant}-${Date.now().toString(36)}-${i < 0 ? 'warm' : i}`;
       const container = blobService.getContainerClient(name);
       const t0 = performance.now();
-      if (variant === 'bare') await bareUpload(container, paths, concurrency);
+      if (variant === 'bare') await bareUpload(container, round, concurrency);
       else if (variant === 'ours') {
         const summary = await inActivity(() =>
-          storage.uploadInputs({ dir, container: name, files }),
+          storage.uploadInputs({ dir, container: name, files: roundFiles }),
         );
-        if (summary.transferred !== files.length) {
-          throw new Error(`uploadInputs sent ${summary.transferred} of ${files.length} files`);
+        if (summary.transferred !== roundFiles.length) {
+          throw new Error(`uploadInputs sent ${summary.transferred} of ${roundFiles.length} files`);
         }
-      } else {
-        await uploadListOnce(
-          container,
-          dir,
-          files.map((f) => f.blobName),
-          concurrency,
-        );
+      }
+      if (i < 0) {
+        await drop(name);
+        continue;
       }
       times[variant].push(performance.now() - t0);
       // Outside the timing: drop what the second runs will not need.
       if (variant === 'bare') {
         await drop(name);
-      } else if (variant === 'ours') {
+      } else {
         await drop(lastOurs);
         lastOurs = name;
-      } else {
-        await drop(lastProposal);
-        lastProposal = name;
       }
     }
   }
   const t0 = performance.now();
   const again = await inActivity(() => storage.uploadInputs({ dir, container: lastOurs, files }));
   const againMs = performance.now() - t0;
-  const proposalAgain = await uploadListOnce(
-    blobService.getContainerClient(lastProposal),
-    dir,
-    files.map((f) => f.blobName),
-    concurrency,
-  );
   await drop(lastOurs);
-  await drop(lastProposal);
-  const medians = {
-    bare: median(times.bare),
-    ours: median(times.ours),
-    proposal: median(times.proposal),
-  };
+  const medians = { bare: median(times.bare), ours: median(times.ours) };
   return {
     bytes: files.reduce((n, f) => n + f.size, 0),
     medians,
-    runsMs: {
-      bare: times.bare.map(round),
-      ours: times.ours.map(round),
-      proposal: times.proposal.map(round),
-    },
+    runsMs: { bare: times.bare.map(round), ours: times.ours.map(round) },
     again: { ms: round(againMs), ...again },
-    proposalResentBytes: proposalAgain.bytes,
   };
 }
 
@@ -129,11 +107,11 @@ export async function benchUpload(
   say: (s: string) => void,
 ) {
   const paths = makeRandomFiles(env.scratch('p4-files'), sizes.files, sizes.fileBytes);
-  const load = await sampleLoad();
-  say(
-    `P4: ${sizes.repeats} rounds of bare, ours, proposal (${sizes.files} x ${sizes.fileBytes} B)`,
+  say(`P4: ${sizes.repeats} rounds of bare, then ours (${sizes.files} x ${sizes.fileBytes} B)`);
+  const measured = await measure(env, () =>
+    rounds(env, paths, sizes.concurrency, sizes.repeats, 'big'),
   );
-  const big = await rounds(env, paths, sizes.concurrency, sizes.repeats, 'big');
+  const big = measured.value;
   const mb = big.bytes / (1024 * 1024);
   const mbps = (ms: number) => Math.round((mb / (ms / 1000)) * 10) / 10;
   say(`P4: the same with ${sizes.tinyFiles} tiny files (requests, not bytes)`);
@@ -156,23 +134,13 @@ export async function benchUpload(
       ratio: big.medians.bare / ours >= P4_TARGET.ratioMin,
       resentBytes: big.again.bytes === P4_TARGET.resentBytes,
     },
-    load,
+    /** Share of the machine other processes used during the 1 MB rounds (0-1). */
+    othersCpu: measured.othersCpu,
     profile: {
-      proposal: {
-        note: 'upload-proposal.ts: one listing instead of a HEAD per file, MD5 only to compare',
-        ratio: ratio(big.medians.bare, big.medians.proposal),
-        MBps: mbps(big.medians.proposal),
-        resentBytes: big.proposalResentBytes,
-      },
       tinyFiles: {
         files: sizes.tinyFiles,
-        filesPerSecond: {
-          bare: filesPerS(tiny.medians.bare),
-          ours: filesPerS(tiny.medians.ours),
-          proposal: filesPerS(tiny.medians.proposal),
-        },
+        filesPerSecond: { bare: filesPerS(tiny.medians.bare), ours: filesPerS(tiny.medians.ours) },
         ratio: ratio(tiny.medians.bare, tiny.medians.ours),
-        proposalRatio: ratio(tiny.medians.bare, tiny.medians.proposal),
         runsMs: tiny.runsMs,
       },
     },

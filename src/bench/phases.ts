@@ -23,10 +23,13 @@ export function phaseBreakdown(run: MeasuredRun): Partial<Record<Phase, number>>
     'cleaning-up',
   ];
   const out: Partial<Record<Phase, number>> = {};
-  for (const phase of order) {
-    const ms = run.result.phaseMs[phase];
-    if (ms !== undefined) out[phase] = round(ms);
-  }
+  const phases = run.result.phaseMs;
+  // The known order first, then any phase this list does not know yet.
+  const known = order.filter((phase) => phases[phase] !== undefined);
+  const others = (Object.keys(phases) as Phase[]).filter(
+    (phase) => !order.includes(phase) && phase !== 'done',
+  );
+  for (const phase of [...known, ...others]) out[phase] = round(phases[phase] ?? 0);
   return out;
 }
 

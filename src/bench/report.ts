@@ -25,7 +25,8 @@ interface Row {
   figure: string;
   target: string;
   met?: boolean;
-  load?: { busy: number; underLoad: boolean };
+  /** Share of the machine other processes used meanwhile, e.g. "run 2 %, ideal 1 %/20 %". */
+  others?: string;
 }
 
 function rows(s: Summary): Row[] {
@@ -36,7 +37,7 @@ function rows(s: Summary): Row[] {
       figure: `${s.p1.ratio} (${(s.p1.e2eMs / 1000).toFixed(1)} s vs ${(s.p1.idealMs / 1000).toFixed(1)} s)`,
       target: '<= 1.25',
       met: s.p1.met,
-      load: s.p1.load,
+      others: `run ${pct(s.p1.othersCpu.run)}, ideal ${s.p1.othersCpu.idealRuns.map(pct).join(' / ')}`,
     });
   }
   if (s.p3) {
@@ -45,7 +46,7 @@ function rows(s: Summary): Row[] {
         key: `P3 submit ${s.p3.tasks} tasks (adding-tasks phase)`,
         figure: `${(s.p3.submitMs / 1000).toFixed(2)} s`,
         target: '-',
-        load: s.p3.load,
+        others: `run ${pct(s.p3.othersCpu)}`,
       },
       {
         key: 'P3 Batch requests per poll (taskcounts / polls)',
@@ -74,7 +75,7 @@ function rows(s: Summary): Row[] {
         figure: `${s.p4.ratio} (${s.p4.oursMBps} vs ${s.p4.bareMBps} MB/s)`,
         target: '>= 0.9',
         met: s.p4.met.ratio,
-        load: s.p4.load,
+        others: `rounds ${pct(s.p4.othersCpu)}`,
       },
       {
         key: 'P4 second run resends (MD5 skip)',
@@ -89,11 +90,13 @@ function rows(s: Summary): Row[] {
       key: 'Tutorial: total, ffmpeg alone, overhead',
       figure: `${(s.tutorial.totalMs / 1000).toFixed(1)} s, ${(s.tutorial.ffmpegMs / 1000).toFixed(1)} s, ${(s.tutorial.overheadMs / 1000).toFixed(1)} s`,
       target: '-',
-      load: s.tutorial.load,
+      others: `run ${pct(s.tutorial.othersCpu.run)}, ffmpeg ${s.tutorial.othersCpu.ffmpegRuns.map(pct).join(' / ')}`,
     });
   }
   return out;
 }
+
+const pct = (share: number) => `${Math.round(share * 100)} %`;
 
 function table(headers: string[], body: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
@@ -109,15 +112,13 @@ export function renderTable(s: Summary): string {
   const parts: string[] = [];
   parts.push(
     table(
-      ['benchmark', 'figure', 'target', 'met', 'machine before (busy)'],
+      ['benchmark', 'figure', 'target', 'met', "others' CPU meanwhile"],
       rows(s).map((r) => [
         r.key,
         r.figure,
         r.target,
         r.met === undefined ? '' : r.met ? 'yes' : 'NO',
-        r.load
-          ? `${Math.round(r.load.busy * 100)} %${r.load.underLoad ? ' (under load)' : ''}`
-          : '',
+        r.others ?? '',
       ]),
     ),
   );
@@ -155,6 +156,14 @@ export function renderTable(s: Summary): string {
   return parts.join('\n\n');
 }
 
+const cpuLine = (cpu: Record<string, { selfMs: number; childrenMs: number }>) =>
+  Object.entries(cpu)
+    .map(
+      ([name, c]) =>
+        `${name} ${ms(c.selfMs)}${c.childrenMs ? ` (+ ${ms(c.childrenMs)} in its children)` : ''}`,
+    )
+    .join(', ');
+
 /** The evidence behind the proposed changes, one line each. */
 function profileLines(s: Summary): string[] {
   const lines: string[] = [];
@@ -167,6 +176,7 @@ function profileLines(s: Summary): string[] {
         `${direct.ratio} for the same activities without Temporal (running ${ms(direct.stepsMs.runTasks)}).`,
     );
   }
+  if (s.p1) lines.push(`P1 CPU during the default run: ${cpuLine(s.p1.profile.cpuMs)}.`);
   if (s.p3) {
     const p = s.p3.polling;
     lines.push(
@@ -195,14 +205,7 @@ function profileLines(s: Summary): string[] {
     );
     const cpu = s.p3.profile.cpuMs;
     lines.push(
-      `P3 CPU during the run: ` +
-        Object.entries(cpu)
-          .map(
-            ([name, c]) =>
-              `${name} ${ms(c.selfMs)}${c.childrenMs ? ` (+ ${ms(c.childrenMs)} in its children)` : ''}`,
-          )
-          .join(', ') +
-        `; Azurite's blob index ${Math.round(s.p3.profile.azuriteDbBytes / 1024)} KB at the end.`,
+      `P3 CPU during the run: ${cpuLine(cpu)}; Azurite's blob index peaked at ${Math.round(s.p3.profile.azuriteIndexPeakBytes / 1024)} KB.`,
     );
     const alone = s.p3.profile.submitWithNothingRunning;
     lines.push(
@@ -211,23 +214,23 @@ function profileLines(s: Summary): string[] {
         `${ms(s.p3.submitMs)} in the run.`,
     );
     lines.push(
-      `P3 throughput: upload ${s.p3.profile.uploadFilesPerSecond} files/s, tasks ${s.p3.profile.tasksPerSecond}/s ` +
+      `P3 throughput: upload ${s.p3.profile.uploadFilesPerSecond} files/s, tasks ${s.p3.profile.tasksPerSecond}/s over adding + running ` +
         `(${s.p3.pool}), submit ${s.p3.addCollectionRequests} addtaskcollection requests in ${ms(s.p3.submitMs)}.`,
     );
   }
   if (s.p4) {
-    const { proposal, tinyFiles } = s.p4.profile;
+    const { tinyFiles } = s.p4.profile;
     lines.push(
-      `P4 proposed upload (one listing, MD5 only to compare): ${proposal.ratio} of bare with 1 MB files ` +
-        `(ours ${s.p4.ratio}); tiny files: bare ${tinyFiles.filesPerSecond.bare}/s, ours ` +
-        `${tinyFiles.filesPerSecond.ours}/s (${tinyFiles.ratio}), proposed ${tinyFiles.filesPerSecond.proposal}/s ` +
-        `(${tinyFiles.proposalRatio}); proposed second run resends ${proposal.resentBytes} bytes.`,
+      `P4 with ${tinyFiles.files} tiny files (requests, not bytes): bare ${tinyFiles.filesPerSecond.bare}/s, ` +
+        `ours ${tinyFiles.filesPerSecond.ours}/s (${tinyFiles.ratio}); second run of ours with 1 MB ` +
+        `files: ${s.p4.secondRun.skipped} skipped in ${ms(s.p4.secondRun.ms)}.`,
     );
   }
   if (s.tutorial) {
     lines.push(
       `Tutorial to outputs verified: ${ms(s.tutorial.outputsVerifiedMs)} with the workflow, ` +
-        `${ms(s.tutorial.direct.verifiedMs)} for the same activities without Temporal.`,
+        `${ms(s.tutorial.direct.verifiedMs)} for the same activities without Temporal; CPU: ` +
+        `${cpuLine(s.tutorial.cpuMs)}.`,
     );
   }
   return lines;

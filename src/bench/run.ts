@@ -56,12 +56,13 @@ export async function runTranscode(
   };
 }
 
-/** Fails loudly when a run did not do what the benchmark assumes. */
+/** Fails loudly when a run did not do what the benchmark assumes: every task succeeded, every output stored. */
 export function expectSucceeded(run: MeasuredRun, outputs: number): void {
-  if (run.result.status !== 'succeeded' || run.result.outputs.length !== outputs) {
+  const { status, counts, missingOutputs, message } = run.result;
+  if (status !== 'succeeded' || counts.succeeded !== outputs || missingOutputs.length > 0) {
     throw new Error(
-      `run ${run.workflowId} ended ${run.result.status} with ${run.result.outputs.length} of ` +
-        `${outputs} outputs: ${run.result.message}`,
+      `run ${run.workflowId} ended ${status} with ${counts.succeeded} of ${outputs} tasks ` +
+        `succeeded and ${missingOutputs.length} outputs missing: ${message}`,
     );
   }
 }
