@@ -1,5 +1,5 @@
 // Where a run's time went, from its result (phaseMs) and its history (activities).
-import type { Phase } from '../workflows/transcode/progress';
+import { PHASES, type Phase } from '../workflows/transcode/progress';
 import type { MeasuredRun } from './run';
 import { activityTable, type ActivitySpan } from './history';
 import { comparePolicies, type CurvePoint, type PolicyOutcome } from './polling-sim';
@@ -9,19 +9,7 @@ export const round = (ms: number): number => Math.round(ms);
 
 /** The workflow's phases, in order, with the time spent in each (ms). */
 export function phaseBreakdown(run: MeasuredRun): Partial<Record<Phase, number>> {
-  const order: Phase[] = [
-    'validating',
-    'preparing',
-    'uploading',
-    'waiting-for-pool',
-    'creating-job',
-    'adding-tasks',
-    'running',
-    'collecting',
-    'downloading',
-    'awaiting-cleanup-decision',
-    'cleaning-up',
-  ];
+  const order: readonly Phase[] = PHASES;
   const out: Partial<Record<Phase, number>> = {};
   const phases = run.result.phaseMs;
   // The known order first, then any phase this list does not know yet.

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { watchRun, type Output } from '../../src/client/watch';
 import { makeSampleClips } from '../../src/demo/samples';
-import type { Phase, Progress } from '../../src/workflows/transcode/progress';
+import { PHASES, type Phase, type Progress } from '../../src/workflows/transcode/progress';
 import type { transcodeWorkflow } from '../../src/workflows/transcode/workflow';
 import { testConfig } from '../helpers/stack';
 import { startTestWorker } from '../helpers/worker';
@@ -43,21 +43,7 @@ test('watch --json follows a real run from upload to result', async () => {
     .map((line) => JSON.parse(line) as { progress?: Progress; notice?: string });
   const progress = lines.flatMap((l) => (l.progress ? [l.progress] : []));
   assert.ok(progress.length >= 2, `too few progress lines: ${written.join('')}`);
-  const order: Phase[] = [
-    'validating',
-    'preparing',
-    'uploading',
-    'creating-pool',
-    'waiting-for-pool',
-    'creating-job',
-    'adding-tasks',
-    'running',
-    'collecting',
-    'downloading',
-    'awaiting-cleanup-decision',
-    'cleaning-up',
-    'done',
-  ];
+  const order: readonly Phase[] = PHASES;
   const seen = progress.map((p) => order.indexOf(p.phase));
   assert.deepEqual(
     seen,

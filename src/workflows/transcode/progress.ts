@@ -1,20 +1,24 @@
 // What the `progress` query answers and what continue-as-new carries: phase, counts,
 // failures, resource ids and time per phase.
 
-export type Phase =
-  | 'validating'
-  | 'preparing'
-  | 'uploading'
-  | 'creating-pool'
-  | 'waiting-for-pool'
-  | 'creating-job'
-  | 'adding-tasks'
-  | 'running'
-  | 'collecting'
-  | 'downloading'
-  | 'awaiting-cleanup-decision'
-  | 'cleaning-up'
-  | 'done';
+/** The phases of a run, in the order a run passes through them. */
+export const PHASES = [
+  'validating',
+  'preparing',
+  'uploading',
+  'creating-pool',
+  'waiting-for-pool',
+  'creating-job',
+  'adding-tasks',
+  'running',
+  'collecting',
+  'downloading',
+  'awaiting-cleanup-decision',
+  'cleaning-up',
+  'done',
+] as const;
+
+export type Phase = (typeof PHASES)[number];
 
 export interface TaskCounts {
   active: number;
