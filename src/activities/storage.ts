@@ -31,6 +31,18 @@ export interface TransferSummary {
   bytes: number;
 }
 
+/** Outputs found in the output container; only the first few are listed by name. */
+export interface VerifiedOutputs {
+  count: number;
+  bytes: number;
+  /** The first OUTPUTS_LISTED outputs present, in the order asked. */
+  first: Array<{ name: string; size: number }>;
+  missing: string[];
+}
+
+/** How many outputs a result lists by name: the rest are counted (history stays small). */
+export const OUTPUTS_LISTED = 100;
+
 interface TransferHeartbeat {
   /** Every file before this index is done. */
   watermark: number;
@@ -274,10 +286,7 @@ export function createStorageActivities(clients: StorageClients) {
     },
 
     /** Which of the expected output blobs exist (one listing, whatever the count). */
-    async verifyOutputs(args: {
-      container: string;
-      names: string[];
-    }): Promise<{ present: Array<{ name: string; size: number }>; missing: string[] }> {
+    async verifyOutputs(args: { container: string; names: string[] }): Promise<VerifiedOutputs> {
       const sizes = new Map<string, number>();
       try {
         for await (const blob of blobService.getContainerClient(args.container).listBlobsFlat()) {
@@ -287,14 +296,19 @@ export function createStorageActivities(clients: StorageClients) {
         if (statusOf(err) !== 404)
           toActivityFailure(err, `list output container ${args.container}`);
       }
-      const present: Array<{ name: string; size: number }> = [];
-      const missing: string[] = [];
+      // Counts and a sample, not the whole list: the result is stored in the workflow's history.
+      const verified: VerifiedOutputs = { count: 0, bytes: 0, first: [], missing: [] };
       for (const name of args.names) {
         const size = sizes.get(name);
-        if (size === undefined) missing.push(name);
-        else present.push({ name, size });
+        if (size === undefined) {
+          verified.missing.push(name);
+          continue;
+        }
+        verified.count++;
+        verified.bytes += size;
+        if (verified.first.length < OUTPUTS_LISTED) verified.first.push({ name, size });
       }
-      return { present, missing };
+      return verified;
     },
 
     /** Downloads outputs to a folder on this worker, skipping files already there with the same size. */

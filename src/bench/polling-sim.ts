@@ -1,6 +1,9 @@
-// What other polling policies would have done on a measured run: the task-completion curve the
+// What polling rules would have done on a measured run: the task-completion curve the
 // run's own polls observed (from the history), replayed under each policy, counting polls and
 // the lag between the last task completing and a poll seeing it.
+
+import { DEFAULT_POLLING } from '../workflows/transcode/input';
+import { nextTaskPollIntervalMs } from '../workflows/transcode/polling';
 
 export interface CurvePoint {
   atMs: number;
@@ -14,21 +17,33 @@ export interface PolicyOutcome {
   detectionLagMs: number;
 }
 
-type Policy = (state: { intervalMs: number; changed: boolean; etaMs?: number }) => number;
+interface PollState {
+  intervalMs: number;
+  previous?: CurvePoint;
+  current: CurvePoint;
+  total: number;
+}
+type Policy = (state: PollState) => number;
 
-/** The workflow's current rule: halve on change (not below min), x1.5 otherwise (up to max). */
-export const currentPolicy =
+/** The rule before ETA polling: halve on change (not below min), x1.5 otherwise (up to max). */
+export const halvingPolicy =
   (minMs: number, maxMs: number): Policy =>
-  ({ intervalMs, changed }) =>
-    changed ? Math.max(minMs, intervalMs / 2) : Math.min(maxMs, intervalMs * 1.5);
+  ({ intervalMs, previous, current }) =>
+    previous && current.completed !== previous.completed
+      ? Math.max(minMs, intervalMs / 2)
+      : Math.min(maxMs, intervalMs * 1.5);
 
-/** Proposed: wait a fraction of the estimated time left (from the completion rate), clamped. */
-export const etaPolicy =
-  (fraction: number, minMs: number, maxMs: number): Policy =>
+/** The workflow's rule (src/workflows/transcode/polling.ts) within the given bounds. */
+export const shippedPolicy =
+  (minMs: number, maxMs: number): Policy =>
   (state) =>
-    state.etaMs === undefined
-      ? currentPolicy(minMs, maxMs)(state)
-      : Math.min(maxMs, Math.max(minMs, fraction * state.etaMs));
+    nextTaskPollIntervalMs({
+      previousIntervalMs: state.intervalMs,
+      previous: state.previous,
+      current: state.current,
+      total: state.total,
+      bounds: { minIntervalMs: minMs, maxIntervalMs: maxMs },
+    });
 
 /** The curve observed by the polls, with the last task's completion time estimated. */
 export function completionCurve(points: CurvePoint[], total: number): CurvePoint[] {
@@ -71,26 +86,23 @@ export function simulate(
   for (let polls = 1; polls < 100_000; polls++) {
     const completed = completedAt(curve, t);
     if (completed >= total) return { policy: name, polls, detectionLagMs: Math.round(t - endMs) };
-    const rate = previous ? (completed - previous.completed) / Math.max(1, t - previous.atMs) : 0;
-    intervalMs = policy({
-      intervalMs,
-      changed: previous !== undefined && completed !== previous.completed,
-      etaMs: rate > 0 ? (total - completed) / rate : undefined,
-    });
+    const current = { atMs: t, completed };
+    intervalMs = policy({ intervalMs, previous, current, total });
     previous = { atMs: t, completed };
     t += intervalMs;
   }
   return { policy: name, polls: Infinity, detectionLagMs: NaN };
 }
 
-/** The current defaults and the proposals, replayed on one run's curve. */
+/** The shipped rule and the one before it, replayed on one run's curve. */
 export function comparePolicies(points: CurvePoint[], total: number): PolicyOutcome[] {
   const curve = completionCurve(points, total);
   if (curve.length < 3) return [];
+  const { minIntervalSeconds, maxIntervalSeconds } = DEFAULT_POLLING;
+  const [min, max] = [minIntervalSeconds * 1000, maxIntervalSeconds * 1000];
   return [
-    simulate('current (min 1 s, max 15 s)', curve, total, currentPolicy(1000, 15_000), 1000),
-    simulate('current, min 0.25 s', curve, total, currentPolicy(250, 15_000), 250),
-    simulate('ETA/2 (min 0.25 s, max 15 s)', curve, total, etaPolicy(0.5, 250, 15_000), 250),
-    simulate('ETA/4 (min 0.25 s, max 15 s)', curve, total, etaPolicy(0.25, 250, 15_000), 250),
+    simulate('shipped: ETA/4 (min 0.25 s, max 15 s)', curve, total, shippedPolicy(min, max), min),
+    simulate('before: halve on change (min 1 s)', curve, total, halvingPolicy(1000, max), 1000),
+    simulate('halve on change, min 0.25 s', curve, total, halvingPolicy(min, max), min),
   ];
 }

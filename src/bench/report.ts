@@ -168,11 +168,11 @@ const cpuLine = (cpu: Record<string, { selfMs: number; childrenMs: number }>) =>
 function profileLines(s: Summary): string[] {
   const lines: string[] = [];
   if (s.p1) {
-    const { fastPolling, direct } = s.p1.profile;
+    const { slowPolling, direct } = s.p1.profile;
     lines.push(
       `P1 ratio ${s.p1.ratio} with the default polling (pool wait ${ms(s.p1.phases['waiting-for-pool'])}, ` +
-        `running ${ms(s.p1.phases.running)}); ${fastPolling.ratio} polling every 0.25 s at least ` +
-        `(pool wait ${ms(fastPolling.phases['waiting-for-pool'])}, running ${ms(fastPolling.phases.running)}); ` +
+        `running ${ms(s.p1.phases.running)}); ${slowPolling.ratio} with at least 1 s between polls ` +
+        `(pool wait ${ms(slowPolling.phases['waiting-for-pool'])}, running ${ms(slowPolling.phases.running)}); ` +
         `${direct.ratio} for the same activities without Temporal (running ${ms(direct.stepsMs.runTasks)}).`,
     );
   }

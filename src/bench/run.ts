@@ -58,8 +58,13 @@ export async function runTranscode(
 
 /** Fails loudly when a run did not do what the benchmark assumes: every task succeeded, every output stored. */
 export function expectSucceeded(run: MeasuredRun, outputs: number): void {
-  const { status, counts, missingOutputs, message } = run.result;
-  if (status !== 'succeeded' || counts.succeeded !== outputs || missingOutputs.length > 0) {
+  const { status, counts, outputCount, missingOutputs, message } = run.result;
+  if (
+    status !== 'succeeded' ||
+    counts.succeeded !== outputs ||
+    outputCount !== outputs ||
+    missingOutputs.length > 0
+  ) {
     throw new Error(
       `run ${run.workflowId} ended ${status} with ${counts.succeeded} of ${outputs} tasks ` +
         `succeeded and ${missingOutputs.length} outputs missing: ${message}`,

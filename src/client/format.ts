@@ -241,7 +241,7 @@ export function resultSummary(result: TranscodeResult, uiLink: string): string {
   const lines = [
     `${bold('Result:')} ${(ok ? green : red)(result.status)} — ${result.message}`,
     `  tasks: ${result.counts.succeeded} succeeded, ${result.counts.failed} failed of ${result.counts.completed} completed`,
-    `  outputs: ${result.outputs.length} in container ${result.outputContainer}` +
+    `  outputs: ${result.outputCount} in container ${result.outputContainer}` +
       (result.downloaded ? `, downloaded to ${result.downloaded.dir}` : ''),
   ];
   for (const failed of result.failedTasks) {

@@ -75,7 +75,7 @@ async function run(): Promise<number> {
         input: { localDir: inputDir },
         output: { downloadDir: outputDir },
         cleanup: { policy: 'ask', decisionTimeoutMinutes: 30, defaultDecision: 'delete' },
-        polling: { minIntervalSeconds: 0.5, maxIntervalSeconds: 5 },
+        polling: { maxIntervalSeconds: 5 },
       };
       await client.workflow.start<typeof transcodeWorkflow>('transcodeWorkflow', {
         taskQueue: local.temporal.taskQueue,

@@ -37,6 +37,15 @@ export async function startLocalStack(options: StartStackOptions): Promise<Local
     if (failed) throw failed.reason;
   };
   try {
+    const azuriteReady = startAzurite({
+      dataDir: options.dataDir,
+      port: options.ports.azurite,
+      reuse: options.reuse,
+    }).then((service) => {
+      started.push(service);
+      options.onServiceReady?.('Azurite blob', service.blobUrl);
+      return service;
+    });
     const [temporal, azurite, batch] = await Promise.all([
       startTemporal({
         dataDir: options.dataDir,
@@ -49,30 +58,28 @@ export async function startLocalStack(options: StartStackOptions): Promise<Local
         options.onServiceReady?.('Temporal Web UI', service.uiUrl);
         return service;
       }),
-      startAzurite({
-        dataDir: options.dataDir,
-        port: options.ports.azurite,
-        reuse: options.reuse,
-      }).then((service) => {
-        started.push(service);
-        options.onServiceReady?.('Azurite blob', service.blobUrl);
-        return service;
-      }),
+      azuriteReady,
       options.batch === false
         ? Promise.resolve(undefined)
-        : startBatchEmulator({
-            dataDir: options.dataDir,
-            port: options.ports.batch,
-            reuse: options.reuse,
-            env: options.batchEnv,
-          }).then((service) => {
-            started.push(service);
-            options.onServiceReady?.(
-              'Azure Batch emulator',
-              `${service.url} (account ${service.accountName}, key ${service.accountKey})`,
-            );
-            return service;
-          }),
+        : // After Azurite: a restarted emulator resumes its tasks at once, and their downloads
+          // must find the storage they read from.
+          azuriteReady
+            .then(() =>
+              startBatchEmulator({
+                dataDir: options.dataDir,
+                port: options.ports.batch,
+                reuse: options.reuse,
+                env: options.batchEnv,
+              }),
+            )
+            .then((service) => {
+              started.push(service);
+              options.onServiceReady?.(
+                'Azure Batch emulator',
+                `${service.url} (account ${service.accountName}, key ${service.accountKey})`,
+              );
+              return service;
+            }),
     ]);
     const env: Record<string, string> = {
       DURABLE_BATCH_DATA_DIR: options.dataDir,

@@ -109,7 +109,7 @@ describe('bad input', () => {
       args: [input],
     });
     const result = await handle.result();
-    await record(scenario, before, `${result.status}: ${result.message}`, result.outputs.length, 1);
+    await record(scenario, before, `${result.status}: ${result.message}`, result.outputCount, 1);
     return result;
   }
 
@@ -367,7 +367,7 @@ describe('bad input', () => {
       jobs: 1,
       tasks: 1,
       expectedTasks: 1,
-      outputs: result.outputs.length,
+      outputs: result.outputCount,
       duplicates: runs - 1,
       leakedPools: (await leftovers()).pools,
       leakedJobs: (await leftovers()).jobs,
@@ -413,7 +413,7 @@ describe('bad input', () => {
       'cleanup decision never arrives (default: delete)',
       before,
       `deleted at the deadline: ${result.resources.deleted.join(', ')}`,
-      result.outputs.length,
+      result.outputCount,
       1,
     );
   });

@@ -19,7 +19,7 @@ import {
   progressQuery,
 } from '../../src/workflows/transcode/messages';
 import type { TranscodeInput } from '../../src/workflows/transcode/input';
-import type { transcodeWorkflow } from '../../src/workflows/transcode/workflow';
+import type { CarriedState, transcodeWorkflow } from '../../src/workflows/transcode/workflow';
 import { createdSince, emulatorStats, setEmulatorFaults } from '../helpers/emulator';
 import { testConfig } from '../helpers/stack';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
@@ -67,6 +67,7 @@ describe('transcode workflow', () => {
     const result = await handle.result();
     assert.equal(result.status, 'succeeded', result.message);
     assert.equal(result.counts.succeeded, 5);
+    assert.equal(result.outputCount, 5);
     assert.equal(result.outputs.length, 5);
     const mp3s = fs
       .readdirSync(download)
@@ -260,7 +261,8 @@ describe('transcode workflow', () => {
     const handle = await start('bounded', {
       input: { localDir: clips, pattern: 'LowPriVMs-3.mp4' },
       output: { commandTemplate: '/bin/bash -c "sleep 6; ffmpeg -y -i {input} {output}"' },
-      pool: { lowPriorityNodes: 1 },
+      // A start task of 3 s keeps the pool wait long enough to continue as new in it too.
+      pool: { lowPriorityNodes: 1, startTaskCommand: '/bin/bash -c "sleep 3"' },
       cleanup: { policy: 'always' },
       polling: { minIntervalSeconds: 0.05, maxIntervalSeconds: 0.05, maxHistoryEvents: 60 },
     });
@@ -273,6 +275,7 @@ describe('transcode workflow', () => {
     );
     // Every run of the chain stayed bounded, and every history replays deterministically.
     let runs = 0;
+    const resumedIn: string[] = [];
     for await (const execution of tw.client.workflow.list({
       query: `WorkflowId = '${handle.workflowId}'`,
     })) {
@@ -287,9 +290,18 @@ describe('transcode workflow', () => {
         { workflowsPath: require.resolve('../../src/workflows') },
         history,
       );
+      const carried =
+        history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[1]?.data;
+      if (carried) {
+        const state = JSON.parse(Buffer.from(carried).toString()) as CarriedState;
+        resumedIn.push(state.progress.phase);
+      }
       runs++;
     }
     assert.ok(runs >= 3, `expected at least 3 runs in the chain, listed ${runs}`);
+    // Both durable waits continue as new: the pool wait and the task wait.
+    assert.ok(resumedIn.includes('waiting-for-pool'), `runs resumed in ${resumedIn.join(', ')}`);
+    assert.ok(resumedIn.includes('running'), `runs resumed in ${resumedIn.join(', ')}`);
   });
 
   test('bad input fails before anything is created, with every problem listed', async () => {

@@ -57,9 +57,14 @@ export interface TranscodeInput {
     defaultDecision?: CleanupDecision;
   };
   polling?: {
+    /** Shortest wait between two polls. Default 0.25 s. */
     minIntervalSeconds?: number;
+    /** Longest wait between two polls. Default 15 s. */
     maxIntervalSeconds?: number;
-    /** Continue-as-new after this many history events (default: when the server suggests it). */
+    /**
+     * Continue-as-new once a run's history has this many events (or when the server suggests
+     * it). Default 400: a run stays under 500 events with room for the results and cleanup.
+     */
     maxHistoryEvents?: number;
     /** Time limit of one Azure call before it is retried. Default 30 s. */
     callTimeoutSeconds?: number;
@@ -67,6 +72,12 @@ export interface TranscodeInput {
     heartbeatTimeoutSeconds?: number;
   };
 }
+
+export const DEFAULT_POLLING = {
+  minIntervalSeconds: 0.25,
+  maxIntervalSeconds: 15,
+  maxHistoryEvents: 400,
+} as const;
 
 export const DEFAULT_IMAGE: ImageSpec = {
   publisher: 'canonical',
@@ -112,7 +123,7 @@ export interface TranscodePlan {
   polling: {
     minIntervalMs: number;
     maxIntervalMs: number;
-    maxHistoryEvents?: number;
+    maxHistoryEvents: number;
     callTimeoutMs: number;
     heartbeatTimeoutMs: number;
   };
@@ -337,7 +348,7 @@ export function planTranscode(
 
   const unique = runKey ? `${workflowId}-${shortHash(runKey)}` : workflowId;
   const poolId = pool.existingPoolId ?? pool.id ?? deriveBatchId('pool', unique);
-  const minIntervalMs = (polling.minIntervalSeconds ?? 1) * 1000;
+  const minIntervalMs = (polling.minIntervalSeconds ?? DEFAULT_POLLING.minIntervalSeconds) * 1000;
   return {
     workflowId,
     source: src.localDir
@@ -370,8 +381,11 @@ export function planTranscode(
     },
     polling: {
       minIntervalMs,
-      maxIntervalMs: Math.max(minIntervalMs, (polling.maxIntervalSeconds ?? 15) * 1000),
-      maxHistoryEvents: polling.maxHistoryEvents,
+      maxIntervalMs: Math.max(
+        minIntervalMs,
+        (polling.maxIntervalSeconds ?? DEFAULT_POLLING.maxIntervalSeconds) * 1000,
+      ),
+      maxHistoryEvents: polling.maxHistoryEvents ?? DEFAULT_POLLING.maxHistoryEvents,
       callTimeoutMs: (polling.callTimeoutSeconds ?? 30) * 1000,
       heartbeatTimeoutMs: (polling.heartbeatTimeoutSeconds ?? 30) * 1000,
     },

@@ -21,9 +21,16 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { PoolStatus } from '../../activities/batch';
+import type { VerifiedOutputs } from '../../activities/storage';
 import { NON_RETRYABLE_ERROR_TYPES } from './error-types';
 import { planTranscode, type TranscodeInput, type TranscodePlan } from './input';
 import { approveCleanupSignal, cancelSignal, progressQuery } from './messages';
+import {
+  FIRST_POOL_POLL_MS,
+  nextPoolPollIntervalMs,
+  nextTaskPollIntervalMs,
+  type TaskPollObservation,
+} from './polling';
 import { renderDetails } from './details';
 import { batchJobIdKey, batchPoolIdKey, transcodePhaseKey } from '../search-attributes';
 import {
@@ -40,6 +47,10 @@ export interface TranscodeResult {
   message: string;
   counts: TaskCounts;
   outputContainer: string;
+  /** Outputs stored and verified. */
+  outputCount: number;
+  outputBytes: number;
+  /** The first 100 of them by name (a large run's full list would swell the history). */
   outputs: Array<{ name: string; size: number }>;
   missingOutputs: string[];
   failedTasks: FailedTask[];
@@ -57,6 +68,9 @@ export interface CarriedState {
   progress: Progress;
   created: Created;
   pollIntervalMs: number;
+  /** The last task-counts poll, so the next run keeps the completion rate. */
+  lastTaskPoll?: TaskPollObservation;
+  poolPollIntervalMs?: number;
   startedAtMs: number;
   cleanupDecision?: Progress['cleanup']['decision'];
 }
@@ -107,6 +121,8 @@ class TranscodeRun {
   files: InputFile[] = [];
   tasks: TaskPlan[] = [];
   pollIntervalMs: number;
+  lastTaskPoll?: TaskPollObservation;
+  poolPollIntervalMs: number;
   startedAtMs: number;
   cleanupDecision?: Progress['cleanup']['decision'];
   private phaseStartedMs = Date.now();
@@ -120,6 +136,13 @@ class TranscodeRun {
     this.startedAtMs = carried?.startedAtMs ?? Date.now();
     this.created = carried?.created ?? { inputContainer: false, pool: false, job: false };
     this.pollIntervalMs = carried?.pollIntervalMs ?? plan.polling.minIntervalMs;
+    this.lastTaskPoll = carried?.lastTaskPoll;
+    this.poolPollIntervalMs =
+      carried?.poolPollIntervalMs ??
+      Math.min(
+        plan.polling.maxIntervalMs,
+        Math.max(FIRST_POOL_POLL_MS, plan.polling.minIntervalMs),
+      );
     this.cleanupDecision = carried?.cleanupDecision;
     this.progress = carried?.progress ?? {
       workflowId: plan.workflowId,
@@ -183,6 +206,8 @@ class TranscodeRun {
       progress: { ...this.progress, continuedAsNew: this.progress.continuedAsNew + 1 },
       created: this.created,
       pollIntervalMs: this.pollIntervalMs,
+      lastTaskPoll: this.lastTaskPoll,
+      poolPollIntervalMs: this.poolPollIntervalMs,
       startedAtMs: this.startedAtMs,
       cleanupDecision: this.cleanupDecision,
     };
@@ -291,36 +316,10 @@ function failureMessage(err: unknown): string {
 /** The steps up to the end of the durable wait; true when the timeout passed. */
 async function runSteps(run: TranscodeRun): Promise<boolean> {
   const { plan } = run;
-  if (run.progress.phase === 'running') {
-    return await waitForTasks(run); // resumed after continue-as-new
-  }
-
-  run.enter('preparing');
-  // A wrong key must fail the run before anything is created, not after the upload.
-  await run.quick('Check Azure access').checkAccess();
-  run.files =
-    plan.source.kind === 'local'
-      ? await run
-          .quick(`Inspect ${plan.source.kind === 'local' ? plan.source.dir : ''}`)
-          .inspectLocalInput({ dir: plan.source.dir, pattern: plan.source.pattern })
-      : await run
-          .quick(`Inspect blobs in ${plan.source.kind === 'blob' ? plan.source.container : ''}`)
-          .inspectBlobInput(plan.source);
-  const duplicates = duplicateOutputs(run.files, plan.extension);
-  if (duplicates.length > 0) {
-    throw ApplicationFailure.create({
-      type: 'InvalidInput',
-      nonRetryable: true,
-      message: `Two inputs would write the same output: ${duplicates.join('; ')}. Rename one of them.`,
-    });
-  }
-  run.progress.files = run.files.length;
-  run.progress.inputBytes = run.files.reduce((sum, f) => sum + f.size, 0);
-  run.tasks = planTasks(run.files, plan.extension, plan.commandTemplate);
-
-  // The pool is the long pole on Azure: it must not wait for the upload.
-  run.enter('uploading');
-  await Promise.all([upload(run), preparePool(run)]);
+  // A run continued as new resumes in the phase its predecessor was waiting in.
+  if (run.progress.phase === 'running') return await waitForTasks(run);
+  if (run.progress.phase === 'waiting-for-pool') await waitForPool(run);
+  else await prepareAndUpload(run);
 
   run.enter('creating-job');
   run.created.job = true; // attempted: cleanup checks ownership and tolerates absence
@@ -347,6 +346,37 @@ async function runSteps(run: TranscodeRun): Promise<boolean> {
 
   run.enter('running');
   return await waitForTasks(run);
+}
+
+/** Preflight, inspection and the upload beside the pool's creation. */
+async function prepareAndUpload(run: TranscodeRun): Promise<void> {
+  const { plan } = run;
+  run.enter('preparing');
+  // A wrong key must fail the run before anything is created, not after the upload.
+  await run.quick('Check Azure access').checkAccess();
+  run.files =
+    plan.source.kind === 'local'
+      ? await run
+          .quick(`Inspect ${plan.source.kind === 'local' ? plan.source.dir : ''}`)
+          .inspectLocalInput({ dir: plan.source.dir, pattern: plan.source.pattern })
+      : await run
+          .quick(`Inspect blobs in ${plan.source.kind === 'blob' ? plan.source.container : ''}`)
+          .inspectBlobInput(plan.source);
+  const duplicates = duplicateOutputs(run.files, plan.extension);
+  if (duplicates.length > 0) {
+    throw ApplicationFailure.create({
+      type: 'InvalidInput',
+      nonRetryable: true,
+      message: `Two inputs would write the same output: ${duplicates.join('; ')}. Rename one of them.`,
+    });
+  }
+  run.progress.files = run.files.length;
+  run.progress.inputBytes = run.files.reduce((sum, f) => sum + f.size, 0);
+  run.tasks = planTasks(run.files, plan.extension, plan.commandTemplate);
+
+  // The pool is the long pole on Azure: it must not wait for the upload.
+  run.enter('uploading');
+  await Promise.all([upload(run), preparePool(run)]);
 }
 
 async function upload(run: TranscodeRun): Promise<void> {
@@ -392,8 +422,6 @@ async function preparePool(run: TranscodeRun): Promise<void> {
 async function waitForPool(run: TranscodeRun): Promise<void> {
   const { plan } = run;
   const deadline = Date.now() + plan.pool.allocationTimeoutMs;
-  // Allocation takes minutes on Azure: polling it faster than twice a second only grows history.
-  let interval = Math.max(500, plan.polling.minIntervalMs);
   for (let poll = 1; ; poll++) {
     const status: PoolStatus = await run
       .quick(`Pool status, poll ${poll}`)
@@ -438,8 +466,10 @@ async function waitForPool(run: TranscodeRun): Promise<void> {
         message: `Pool ${plan.pool.id} had no usable node after ${plan.pool.allocationTimeoutMs / 60_000} min.`,
       });
     }
-    await sleep(interval, { summary: `Wait for pool, poll ${poll}` });
-    interval = Math.min(Math.max(interval, plan.polling.maxIntervalMs), interval * 1.5);
+    await sleep(run.poolPollIntervalMs, { summary: `Wait for pool, poll ${poll}` });
+    run.poolPollIntervalMs = nextPoolPollIntervalMs(run.poolPollIntervalMs, plan.polling);
+    // Only once the upload beside this wait is done: the next run resumes here, not before it.
+    if (run.progress.phase === 'waiting-for-pool') await continueAsNewIfLong(run);
   }
 }
 
@@ -447,7 +477,6 @@ async function waitForPool(run: TranscodeRun): Promise<void> {
 async function waitForTasks(run: TranscodeRun): Promise<boolean> {
   const { plan, progress } = run;
   const deadline = Date.parse(progress.tasksDeadline ?? new Date().toISOString());
-  let last = progress.tasks.counts;
   for (;;) {
     const counts = await run
       .quick(`Task counts, poll ${progress.polls + 1}`)
@@ -458,28 +487,37 @@ async function waitForTasks(run: TranscodeRun): Promise<boolean> {
     if (counts.completed >= progress.tasks.total) return false;
     const now = Date.now();
     if (now >= deadline) return true;
-    const changed = counts.completed !== last.completed || counts.running !== last.running;
-    run.pollIntervalMs = changed
-      ? Math.max(plan.polling.minIntervalMs, run.pollIntervalMs / 2)
-      : Math.min(plan.polling.maxIntervalMs, run.pollIntervalMs * 1.5);
-    last = counts;
+    const current = { atMs: now, completed: counts.completed };
+    run.pollIntervalMs = nextTaskPollIntervalMs({
+      previousIntervalMs: run.pollIntervalMs,
+      previous: run.lastTaskPoll,
+      current,
+      total: progress.tasks.total,
+      bounds: plan.polling,
+    });
+    run.lastTaskPoll = current;
     await sleep(Math.min(run.pollIntervalMs, deadline - now), {
       summary: `Wait for tasks, poll ${progress.polls}`,
     });
-    const info = workflowInfo();
-    const limit = plan.polling.maxHistoryEvents;
-    if (info.continueAsNewSuggested || (limit !== undefined && info.historyLength >= limit)) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof transcodeWorkflow>(run.input, run.carry());
-    }
+    await continueAsNewIfLong(run);
   }
+}
+
+/** Continues as new once the history is long; the next run resumes in the current phase. */
+async function continueAsNewIfLong(run: TranscodeRun): Promise<void> {
+  const info = workflowInfo();
+  if (!info.continueAsNewSuggested && info.historyLength < run.plan.polling.maxHistoryEvents) {
+    return;
+  }
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof transcodeWorkflow>(run.input, run.carry());
 }
 
 /** Results, outputs and cleanup; runs whatever happened before. */
 async function finish(run: TranscodeRun, timedOut: boolean): Promise<TranscodeResult> {
   const { plan, progress } = run;
-  let outputs: TranscodeResult['outputs'] = [];
-  let missingOutputs: string[] = [];
+  let verified: VerifiedOutputs = { count: 0, bytes: 0, first: [], missing: [] };
+  let expected: string[] = [];
   let downloaded: TranscodeResult['downloaded'];
   const ranTasks = progress.tasks.added > 0;
   const stopped = progress.status === 'cancelled' || progress.status === 'failed' || timedOut;
@@ -508,20 +546,19 @@ async function finish(run: TranscodeRun, timedOut: boolean): Promise<TranscodeRe
         ...results.failed.map((f) => f.taskId),
         ...results.unfinished,
       ]);
-      const expected = run.tasks
+      expected = run.tasks
         .filter((t) => !failedOrUnfinished.has(t.taskId))
         .map((t) => t.outputBlob);
-      const verified = await run.quick(`Verify ${expected.length} outputs`).verifyOutputs({
+      verified = await run.quick(`Verify ${expected.length} outputs`).verifyOutputs({
         container: plan.outputContainer,
         names: expected,
       });
-      outputs = verified.present;
-      missingOutputs = verified.missing;
-      if (plan.downloadDir && outputs.length > 0) {
+      if (plan.downloadDir && verified.count > 0) {
         run.enter('downloading');
-        const summary = await run.long(`Download ${outputs.length} outputs`).downloadOutputs({
+        const missing = new Set(verified.missing);
+        const summary = await run.long(`Download ${verified.count} outputs`).downloadOutputs({
           container: plan.outputContainer,
-          names: outputs.map((o) => o.name),
+          names: expected.filter((name) => !missing.has(name)),
           dir: plan.downloadDir,
         });
         downloaded = { dir: plan.downloadDir, files: summary.files, bytes: summary.bytes };
@@ -533,18 +570,22 @@ async function finish(run: TranscodeRun, timedOut: boolean): Promise<TranscodeRe
 
   if (progress.status === 'running') {
     progress.status =
-      progress.failures.length > 0 || missingOutputs.length > 0 ? 'partially-failed' : 'succeeded';
+      progress.failures.length > 0 || verified.missing.length > 0
+        ? 'partially-failed'
+        : 'succeeded';
   }
   run.enter('done');
   const counts = progress.tasks.counts;
-  const message = summarize(progress, outputs.length, missingOutputs.length);
+  const message = summarize(progress, verified.count, verified.missing.length);
   return {
     status: progress.status,
     message,
     counts,
     outputContainer: plan.outputContainer,
-    outputs,
-    missingOutputs,
+    outputCount: verified.count,
+    outputBytes: verified.bytes,
+    outputs: verified.first,
+    missingOutputs: verified.missing,
     failedTasks: progress.failures,
     unfinishedTasks: progress.unfinishedTasks,
     downloaded,

@@ -1,0 +1,50 @@
+// How long to wait before the next poll. Pure functions: the workflow calls them, the bench
+// replays them on measured completion curves, and unit tests check them.
+
+/** What one task-counts poll saw, and when (workflow time). */
+export interface TaskPollObservation {
+  atMs: number;
+  completed: number;
+}
+
+export interface TaskPollBounds {
+  minIntervalMs: number;
+  maxIntervalMs: number;
+}
+
+/** Share of the estimated time left to wait before looking again. */
+export const ETA_FRACTION = 0.25;
+/** Growth of the interval while nothing completes. */
+export const IDLE_BACKOFF = 1.5;
+
+/**
+ * Next wait between task-counts polls. While tasks complete, a quarter of the time the current
+ * completion rate says is left: few polls on long runs, and the last completion seen soon after
+ * it happens. While nothing completes, x1.5 per poll. Always within [min, max].
+ */
+export function nextTaskPollIntervalMs(args: {
+  previousIntervalMs: number;
+  previous?: TaskPollObservation;
+  current: TaskPollObservation;
+  total: number;
+  bounds: TaskPollBounds;
+}): number {
+  const { previous, current, bounds } = args;
+  const clamp = (ms: number) => Math.min(bounds.maxIntervalMs, Math.max(bounds.minIntervalMs, ms));
+  const done = previous ? current.completed - previous.completed : 0;
+  if (!previous || done <= 0) return clamp(args.previousIntervalMs * IDLE_BACKOFF);
+  const rate = done / Math.max(1, current.atMs - previous.atMs);
+  const etaMs = Math.max(0, args.total - current.completed) / rate;
+  return clamp(ETA_FRACTION * etaMs);
+}
+
+/** First wait between pool polls: a local pool is ready in well under a second. */
+export const FIRST_POOL_POLL_MS = 250;
+
+/**
+ * Pool polls start at 250 ms (or the configured minimum, if lower) and grow x1.5 up to the
+ * maximum: allocation takes minutes on Azure, and that costs only a few polls more in all.
+ */
+export function nextPoolPollIntervalMs(previousMs: number, bounds: TaskPollBounds): number {
+  return Math.min(bounds.maxIntervalMs, previousMs * IDLE_BACKOFF);
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { planTranscode } from '../../src/workflows/transcode/input';
+import {
+  nextPoolPollIntervalMs,
+  nextTaskPollIntervalMs,
+} from '../../src/workflows/transcode/polling';
+import { halvingPolicy, shippedPolicy, simulate } from '../../src/bench/polling-sim';
+
+const bounds = { minIntervalMs: 250, maxIntervalMs: 15_000 };
+
+test('task polls wait a quarter of the estimated time left', () => {
+  // 100 of 1,000 done in 10 s: 90 s left at that rate, so look again in 22.5 s → capped at 15 s.
+  assert.equal(
+    nextTaskPollIntervalMs({
+      previousIntervalMs: 1000,
+      previous: { atMs: 0, completed: 0 },
+      current: { atMs: 10_000, completed: 100 },
+      total: 1000,
+      bounds,
+    }),
+    15_000,
+  );
+  // 90 of 100 done, 10 per second: 1 s left → 250 ms.
+  assert.equal(
+    nextTaskPollIntervalMs({
+      previousIntervalMs: 1000,
+      previous: { atMs: 0, completed: 80 },
+      current: { atMs: 1000, completed: 90 },
+      total: 100,
+      bounds,
+    }),
+    250,
+  );
+  // 8 s left → 2 s.
+  assert.equal(
+    nextTaskPollIntervalMs({
+      previousIntervalMs: 1000,
+      previous: { atMs: 0, completed: 10 },
+      current: { atMs: 2000, completed: 20 },
+      total: 60,
+      bounds,
+    }),
+    2000,
+  );
+});
+
+test('task polls back off x1.5 while nothing completes, within the bounds', () => {
+  const idle = (previousIntervalMs: number, previous?: { atMs: number; completed: number }) =>
+    nextTaskPollIntervalMs({
+      previousIntervalMs,
+      previous,
+      current: { atMs: 5000, completed: 3 },
+      total: 10,
+      bounds,
+    });
+  assert.equal(idle(1000), 1500, 'first poll of a run: no rate yet');
+  assert.equal(idle(1000, { atMs: 4000, completed: 3 }), 1500);
+  assert.equal(idle(12_000, { atMs: 4000, completed: 3 }), 15_000);
+  assert.equal(idle(100, { atMs: 4000, completed: 3 }), 250, 'never below the minimum');
+});
+
+test('pool polls grow x1.5 up to the maximum', () => {
+  assert.equal(nextPoolPollIntervalMs(250, bounds), 375);
+  assert.equal(nextPoolPollIntervalMs(14_000, bounds), 15_000);
+});
+
+test('defaults: 0.25 s to 15 s between polls, continue-as-new at 400 events', () => {
+  const plan = planTranscode('wf-1', { input: { localDir: '/in' } }, 'run-1');
+  assert.deepEqual(
+    [plan.polling.minIntervalMs, plan.polling.maxIntervalMs, plan.polling.maxHistoryEvents],
+    [250, 15_000, 400],
+  );
+});
+
+test('on a steady 10-minute run the ETA rule polls less and sees the end sooner', () => {
+  // 10,000 tasks completing at a constant rate over 600 s.
+  const curve = [
+    { atMs: 0, completed: 0 },
+    { atMs: 600_000, completed: 10_000 },
+  ];
+  const eta = simulate('eta', curve, 10_000, shippedPolicy(250, 15_000), 250);
+  const halving = simulate('halving', curve, 10_000, halvingPolicy(1000, 15_000), 1000);
+  assert.ok(eta.polls < halving.polls, `ETA ${eta.polls} polls vs halving ${halving.polls}`);
+  assert.ok(eta.polls <= 80, `ETA rule polled ${eta.polls} times`);
+  assert.ok(
+    eta.detectionLagMs <= 250,
+    `the ETA rule saw the end ${eta.detectionLagMs} ms after it happened`,
+  );
+});
