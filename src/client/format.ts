@@ -103,10 +103,9 @@ export interface Snapshot {
 /** Phases in which the pool's allocation and nodes are news. */
 const POOL_PHASES: ReadonlySet<Phase> = new Set([
   'uploading',
-  'creating-pool',
-  'waiting-for-pool',
   'creating-job',
   'adding-tasks',
+  'waiting-for-pool',
   'running',
 ]);
 

@@ -315,41 +315,23 @@ function failureMessage(err: unknown): string {
 
 /** The steps up to the end of the durable wait; true when the timeout passed. */
 async function runSteps(run: TranscodeRun): Promise<boolean> {
-  const { plan } = run;
-  // A run continued as new resumes in the phase its predecessor was waiting in.
+  // A run continued as new resumes in the wait its predecessor was in.
   if (run.progress.phase === 'running') return await waitForTasks(run);
   if (run.progress.phase === 'waiting-for-pool') await waitForPool(run);
-  else await prepareAndUpload(run);
-
-  run.enter('creating-job');
-  run.created.job = true; // attempted: cleanup checks ownership and tolerates absence
-  await run.quick(`Create job ${plan.jobId}`).createJobIfAbsent({
-    jobId: plan.jobId,
-    poolId: plan.pool.id,
-    ownerWorkflowId: plan.owner,
-  });
-  run.progress.job.created = true;
-
-  run.enter('adding-tasks');
-  run.progress.tasks.total = run.tasks.length;
-  const added = await run.long(`Add ${run.tasks.length} tasks`).addTasks({
-    jobId: plan.jobId,
-    files: run.files,
-    extension: plan.extension,
-    commandTemplate: plan.commandTemplate,
-    inputContainer: plan.inputContainer,
-    outputContainer: plan.outputContainer,
-    sasValidForMs: plan.timeoutMs + 2 * 3600_000,
-  });
-  run.progress.tasks.added = added.added + added.alreadyExisted;
-  run.progress.tasksDeadline = new Date(Date.now() + plan.timeoutMs).toISOString();
-
+  else await prepareAndSubmit(run);
+  // The timeout is for the tasks, as in the tutorial: it starts once they can run.
+  run.progress.tasksDeadline = new Date(Date.now() + run.plan.timeoutMs).toISOString();
   run.enter('running');
   return await waitForTasks(run);
 }
 
-/** Preflight, inspection and the upload beside the pool's creation. */
-async function prepareAndUpload(run: TranscodeRun): Promise<void> {
+/**
+ * Preflight and inspection, then two branches: the pool (created, then polled until it has a
+ * usable node) and the upload followed by the job and its tasks. Batch queues tasks on a pool
+ * that is still allocating, so on Azure the minutes of allocation cover the upload and the
+ * submit. Returns when the tasks are added and the pool is usable.
+ */
+async function prepareAndSubmit(run: TranscodeRun): Promise<void> {
   const { plan } = run;
   run.enter('preparing');
   // A wrong key must fail the run before anything is created, not after the upload.
@@ -374,9 +356,42 @@ async function prepareAndUpload(run: TranscodeRun): Promise<void> {
   run.progress.inputBytes = run.files.reduce((sum, f) => sum + f.size, 0);
   run.tasks = planTasks(run.files, plan.extension, plan.commandTemplate);
 
-  // The pool is the long pole on Azure: it must not wait for the upload.
   run.enter('uploading');
-  await Promise.all([upload(run), preparePool(run)]);
+  const poolCreated = createPool(run);
+  let poolUsable = false;
+  const poolReady = poolCreated.then(() => waitForPool(run)).then(() => (poolUsable = true));
+  const submitted = upload(run)
+    .then(() => poolCreated)
+    .then(() => submitTasks(run))
+    .then(() => {
+      if (!poolUsable) run.enter('waiting-for-pool');
+    });
+  await Promise.all([poolReady, submitted]);
+}
+
+async function submitTasks(run: TranscodeRun): Promise<void> {
+  const { plan } = run;
+  run.enter('creating-job');
+  run.created.job = true; // attempted: cleanup checks ownership and tolerates absence
+  await run.quick(`Create job ${plan.jobId}`).createJobIfAbsent({
+    jobId: plan.jobId,
+    poolId: plan.pool.id,
+    ownerWorkflowId: plan.owner,
+  });
+  run.progress.job.created = true;
+
+  run.enter('adding-tasks');
+  run.progress.tasks.total = run.tasks.length;
+  const added = await run.long(`Add ${run.tasks.length} tasks`).addTasks({
+    jobId: plan.jobId,
+    files: run.files,
+    extension: plan.extension,
+    commandTemplate: plan.commandTemplate,
+    inputContainer: plan.inputContainer,
+    outputContainer: plan.outputContainer,
+    sasValidForMs: plan.timeoutMs + 2 * 3600_000,
+  });
+  run.progress.tasks.added = added.added + added.alreadyExisted;
 }
 
 async function upload(run: TranscodeRun): Promise<void> {
@@ -394,10 +409,9 @@ async function upload(run: TranscodeRun): Promise<void> {
       files: run.files,
     });
   }
-  run.enter('waiting-for-pool');
 }
 
-async function preparePool(run: TranscodeRun): Promise<void> {
+async function createPool(run: TranscodeRun): Promise<void> {
   const { plan } = run;
   if (!plan.pool.reuse) {
     run.created.pool = true; // attempted: cleanup checks ownership and tolerates absence
@@ -415,7 +429,6 @@ async function preparePool(run: TranscodeRun): Promise<void> {
     });
     run.progress.pool.created = true;
   }
-  await waitForPool(run);
 }
 
 /** Durable wait until the pool is steady with a usable node; fails fast on resize errors. */
@@ -468,7 +481,7 @@ async function waitForPool(run: TranscodeRun): Promise<void> {
     }
     await sleep(run.poolPollIntervalMs, { summary: `Wait for pool, poll ${poll}` });
     run.poolPollIntervalMs = nextPoolPollIntervalMs(run.poolPollIntervalMs, plan.polling);
-    // Only once the upload beside this wait is done: the next run resumes here, not before it.
+    // Only once the tasks are added beside this wait: the next run resumes here, not before.
     if (run.progress.phase === 'waiting-for-pool') await continueAsNewIfLong(run);
   }
 }
