@@ -10,39 +10,24 @@ import { halvingPolicy, shippedPolicy, simulate } from '../../src/bench/polling-
 const bounds = { minIntervalMs: 250, maxIntervalMs: 15_000 };
 
 test('task polls wait a quarter of the estimated time left', () => {
-  // 100 of 1,000 done in 10 s: 90 s left at that rate, so look again in 22.5 s → capped at 15 s.
-  assert.equal(
-    nextTaskPollIntervalMs({
+  const cases = [
+    // 100 of 1,000 done in 10 s: 90 s left at that rate, a quarter is 22.5 s → capped at 15 s.
+    { previous: [0, 0], current: [10_000, 100], total: 1000, expected: 15_000 },
+    // 90 of 100 done, 10 per second: 1 s left → 250 ms.
+    { previous: [0, 80], current: [1000, 90], total: 100, expected: 250 },
+    // 40 left at 5 per second: 8 s → 2 s.
+    { previous: [0, 10], current: [2000, 20], total: 60, expected: 2000 },
+  ];
+  for (const { previous, current, total, expected } of cases) {
+    const interval = nextTaskPollIntervalMs({
       previousIntervalMs: 1000,
-      previous: { atMs: 0, completed: 0 },
-      current: { atMs: 10_000, completed: 100 },
-      total: 1000,
+      previous: { atMs: previous[0], completed: previous[1] },
+      current: { atMs: current[0], completed: current[1] },
+      total,
       bounds,
-    }),
-    15_000,
-  );
-  // 90 of 100 done, 10 per second: 1 s left → 250 ms.
-  assert.equal(
-    nextTaskPollIntervalMs({
-      previousIntervalMs: 1000,
-      previous: { atMs: 0, completed: 80 },
-      current: { atMs: 1000, completed: 90 },
-      total: 100,
-      bounds,
-    }),
-    250,
-  );
-  // 8 s left → 2 s.
-  assert.equal(
-    nextTaskPollIntervalMs({
-      previousIntervalMs: 1000,
-      previous: { atMs: 0, completed: 10 },
-      current: { atMs: 2000, completed: 20 },
-      total: 60,
-      bounds,
-    }),
-    2000,
-  );
+    });
+    assert.equal(interval, expected, JSON.stringify({ previous, current, total }));
+  }
 });
 
 test('task polls back off x1.5 while nothing completes, within the bounds', () => {
