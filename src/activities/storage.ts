@@ -248,18 +248,25 @@ export function createStorageActivities(clients: StorageClients) {
           if (cancelled()) throw new Error('upload cancelled');
           const local = path.join(args.dir, file.blobName);
           const blob = container.getBlockBlobClient(file.blobName);
-          // Small files are read once, hashed and sent from memory; big ones are streamed twice.
+          // Small files are read once and sent from memory in one Put Blob, for which the
+          // service computes and stores the MD5 itself: they are hashed here only to compare
+          // with a blob of the same name. Big ones may go up in blocks, which store no MD5
+          // unless it is given, so they are always hashed first (streamed twice).
           const small = file.size <= SMALL_FILE_BYTES;
           const body = small ? await fsp.readFile(local) : undefined;
-          const md5 = body
-            ? crypto.createHash('md5').update(body).digest()
-            : await md5OfFile(local);
-          if (stored.get(file.blobName)?.equals(md5)) {
+          const storedMd5 = stored.get(file.blobName);
+          const md5 = !body
+            ? await md5OfFile(local)
+            : storedMd5
+              ? crypto.createHash('md5').update(body).digest()
+              : undefined;
+          if (md5 && storedMd5?.equals(md5)) {
             state.skipped++;
             return;
           }
           const options = {
-            blobHTTPHeaders: { blobContentMD5: md5 },
+            blobHTTPHeaders: md5 ? { blobContentMD5: md5 } : {},
+            maxSingleShotSize: SMALL_FILE_BYTES,
             concurrency: 4,
             abortSignal: Context.current().cancellationSignal,
           };

@@ -1,6 +1,11 @@
 // The storage activities against the real Azurite of the test stack.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createAzureClients } from '../../src/clients';
 import { createStorageActivities, OUTPUTS_LISTED } from '../../src/activities/storage';
 import { testConfig } from '../helpers/stack';
@@ -27,5 +32,45 @@ test('verifyOutputs counts every output but lists only the first 100 by name', a
     assert.deepEqual(verified.missing, ['never-made.mp3']);
   } finally {
     await container.delete();
+  }
+});
+
+test('uploadInputs: small files stored with the MD5 Azurite computes; a second run sends nothing', async () => {
+  const clients = createAzureClients(await testConfig());
+  const storage = createStorageActivities(clients.storage);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'upload-'));
+  const files = Array.from({ length: 12 }, (_, i) => {
+    const body = crypto.randomBytes(1000 + i);
+    fs.writeFileSync(path.join(dir, `clip-${i}.bin`), body);
+    return {
+      blobName: `clip-${i}.bin`,
+      size: body.length,
+      md5: crypto.createHash('md5').update(body).digest(),
+    };
+  });
+  const container = clients.storage.blobService.getContainerClient(`upload-${Date.now()}`);
+  const env = new MockActivityEnvironment();
+  const args = {
+    dir,
+    container: container.containerName,
+    files: files.map(({ blobName, size }) => ({ blobName, size })),
+  };
+  try {
+    const first = await env.run(() => storage.uploadInputs(args));
+    assert.deepEqual([first.transferred, first.skipped], [12, 0]);
+    for (const file of files) {
+      const props = await container.getBlockBlobClient(file.blobName).getProperties();
+      assert.ok(
+        props.contentMD5 && Buffer.from(props.contentMD5).equals(file.md5),
+        `${file.blobName}: no MD5 stored`,
+      );
+    }
+    // One file changed: only that one goes again.
+    fs.writeFileSync(path.join(dir, 'clip-3.bin'), crypto.randomBytes(1003));
+    const second = await env.run(() => storage.uploadInputs(args));
+    assert.deepEqual([second.transferred, second.skipped, second.bytes], [1, 11, 1003]);
+  } finally {
+    await container.deleteIfExists();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
