@@ -7,7 +7,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createAzureClients } from '../../src/clients';
-import { createStorageActivities, OUTPUTS_LISTED } from '../../src/activities/storage';
+import {
+  createStorageActivities,
+  OUTPUTS_LISTED,
+  type TransferSummary,
+} from '../../src/activities/storage';
 import { testConfig } from '../helpers/stack';
 
 test('verifyOutputs counts every output but lists only the first 100 by name', async () => {
@@ -55,8 +59,9 @@ test('uploadInputs: small files stored with the MD5 Azurite computes; a second r
     container: container.containerName,
     files: files.map(({ blobName, size }) => ({ blobName, size })),
   };
+  const upload = (): Promise<TransferSummary> => env.run(storage.uploadInputs.bind(storage), args);
   try {
-    const first = await env.run(() => storage.uploadInputs(args));
+    const first = await upload();
     assert.deepEqual([first.transferred, first.skipped], [12, 0]);
     for (const file of files) {
       const props = await container.getBlockBlobClient(file.blobName).getProperties();
@@ -67,7 +72,7 @@ test('uploadInputs: small files stored with the MD5 Azurite computes; a second r
     }
     // One file changed: only that one goes again.
     fs.writeFileSync(path.join(dir, 'clip-3.bin'), crypto.randomBytes(1003));
-    const second = await env.run(() => storage.uploadInputs(args));
+    const second = await upload();
     assert.deepEqual([second.transferred, second.skipped, second.bytes], [1, 11, 1003]);
   } finally {
     await container.deleteIfExists();
