@@ -12,7 +12,7 @@ import { buildPipeline } from './pipeline';
 import { newContext } from './pipeline/context';
 import { Runtime } from './runtime/runtime';
 import { Stats, type StatsSnapshot } from './stats';
-import { MemoryStore, type StoreSnapshot } from './store/memory-store';
+import { MemoryStore, replayJournal, type StoreSnapshot } from './store/memory-store';
 import { JsonFilePersistence } from './store/persistence';
 
 interface StateFile {
@@ -52,14 +52,26 @@ export class BatchEmulatorServer implements AdminTarget {
     this.options = resolveOptions(opts);
     this.faults = new FaultInjector(this.options.faults);
     this.store = new MemoryStore(() => this.persistence.schedule());
+    let statsWritten = '';
     this.persistence = new JsonFilePersistence(
       join(this.options.dataDir, 'state.json'),
       this.options.persistDebounceMs,
-      (): StateFile => ({
-        version: 1,
-        store: this.store.snapshot(),
-        stats: this.stats_.snapshot(),
-      }),
+      {
+        snapshot: (): StateFile => ({
+          version: 1,
+          store: this.store.snapshot(),
+          stats: this.stats_.snapshot(),
+        }),
+        changes: () => {
+          const lines = this.store.changes();
+          if (!lines) return '';
+          // Statistics ride along with the state's changes, as they did in each whole write.
+          const stats = JSON.stringify({ t: 'stats', stats: this.stats_.snapshot() });
+          if (stats === statsWritten) return lines;
+          statsWritten = stats;
+          return `${lines}${stats}\n`;
+        },
+      },
       this.options.log,
     );
   }
@@ -83,10 +95,16 @@ export class BatchEmulatorServer implements AdminTarget {
 
   async start(): Promise<void> {
     mkdirSync(this.options.dataDir, { recursive: true });
-    const saved = this.persistence.load() as StateFile | undefined;
-    if (saved?.version === 1) {
-      this.store.restore(saved.store);
-      this.stats_.restore(saved.stats);
+    const saved = this.persistence.load();
+    if (saved) {
+      const snapshot = saved.snapshot as StateFile | undefined;
+      const base = snapshot?.version === 1 ? snapshot : undefined;
+      const entries = saved.entries as { t?: string; stats?: StatsSnapshot }[];
+      this.store.restore(replayJournal(base?.store, entries));
+      const stats = entries.filter((e) => e.t === 'stats').pop()?.stats ?? base?.stats;
+      this.stats_.restore(stats);
+      // Start from one snapshot again, so the journal only ever follows the latest one.
+      if (entries.length > 0) this.persistence.compactSync();
     }
     this.runtime = new Runtime(this.store, this.options);
     const pipeline = buildPipeline({
@@ -140,8 +158,7 @@ export class BatchEmulatorServer implements AdminTarget {
   /** Stops serving, kills every task process, and writes the state (running tasks stay running). */
   async stop(): Promise<void> {
     await this.runtime?.stop();
-    await this.persistence.flush();
-    this.persistence.disable();
+    await this.persistence.close();
     const server = this.server;
     this.server = undefined;
     if (!server) return;

@@ -18,6 +18,8 @@ export interface AzuriteOptions {
   /** 0 or undefined: a free port. */
   port?: number;
   reuse?: boolean;
+  /** How often the whole blob index is saved (default 5 s); the journal keeps every write. */
+  indexSaveMs?: number;
 }
 
 /** Azurite answers every request, even unauthenticated ones, with its Server header. */
@@ -51,7 +53,7 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteServ
     name: 'Azurite',
     command: process.execPath,
     args: [
-      // Azurite itself, with its blob index saved every 20 ms (see azurite-launcher.cjs).
+      // Azurite itself, every acknowledged write journaled (see azurite-launcher.cjs).
       path.join(__dirname, 'azurite-launcher.cjs'),
       '--blobHost',
       '127.0.0.1',
@@ -66,6 +68,9 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteServ
       '--silent',
     ],
     logFile: path.join(dir, 'azurite.log'),
+    env: options.indexSaveMs
+      ? { ...process.env, AZURITE_INDEX_SAVE_MS: String(options.indexSaveMs) }
+      : undefined,
   });
   await waitUntilReady(child, () => isAzurite(port), 30_000);
   return describe(port, child);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { constants } from 'node:os';
 
 export interface ProcessSpec {
@@ -50,22 +50,28 @@ export class ProcessTable {
     return this.live.size;
   }
 
-  run(spec: ProcessSpec): Promise<ProcessResult> {
-    if (spec.signal.aborted) return Promise.resolve({ kind: 'aborted' });
-    const out = openSync(spec.stdoutPath, 'w');
-    const err = openSync(spec.stderrPath, 'w');
+  async run(spec: ProcessSpec): Promise<ProcessResult> {
+    if (spec.signal.aborted) return { kind: 'aborted' };
+    // Opened off the event loop: creating a file can take a good part of a millisecond.
+    const [out, err] = await Promise.all([open(spec.stdoutPath, 'w'), open(spec.stderrPath, 'w')]);
+    const closeFiles = () => Promise.all([out.close(), err.close()]);
+    if (spec.signal.aborted) {
+      await closeFiles();
+      return { kind: 'aborted' };
+    }
     let child: ChildProcess;
     try {
       child = spawn(spec.argv[0], spec.argv.slice(1), {
         cwd: spec.cwd,
         env: spec.env,
-        stdio: ['ignore', out, err],
+        stdio: ['ignore', out.fd, err.fd],
         detached: true,
       });
-    } finally {
-      closeSync(out);
-      closeSync(err);
+    } catch (e) {
+      await closeFiles();
+      throw e;
     }
+    // Listeners before any await: a spawn error is emitted on the next tick.
     this.live.set(
       child,
       new Promise<void>((gone) => {
@@ -77,7 +83,7 @@ export class ProcessTable {
         child.once('error', forget);
       }),
     );
-    return new Promise((resolve) => {
+    const result = new Promise<ProcessResult>((resolve) => {
       let settled = false;
       const done = (r: ProcessResult) => {
         if (settled) return;
@@ -100,6 +106,9 @@ export class ProcessTable {
         done({ kind: 'exited', exitCode: code ?? bySignal ?? -1 });
       });
     });
+    // The child has its own copies of the descriptors.
+    await closeFiles();
+    return result;
   }
 
   /**

@@ -21,6 +21,82 @@ export interface StoreSnapshot {
   jobs: { seq: number; job: Job; tasks: TaskRecord[] }[];
 }
 
+/**
+ * One journal line: a record's whole new state, or its removal. A pool carries its nodes; a job
+ * line replaces the job's model and keeps its tasks, `job-` removes the job with its tasks.
+ */
+export type JournalEntry =
+  | { t: 'clear' }
+  | { t: 'meta'; seq: number; created: CreatedCounts }
+  | { t: 'pool'; seq: number; pool: Pool; nodes: NodeRecord[] }
+  | { t: 'pool-'; id: string }
+  | { t: 'job'; seq: number; job: Job }
+  | { t: 'job-'; id: string }
+  | { t: 'task'; job: string; rec: TaskRecord }
+  | { t: 'task-'; job: string; id: string };
+
+/** What a snapshot plus its journal entries amount to (entries of other kinds are skipped). */
+export function replayJournal(
+  base: StoreSnapshot | undefined,
+  entries: readonly { t?: unknown }[],
+): StoreSnapshot {
+  let seq = base?.seq ?? 0;
+  let created: CreatedCounts = { ...(base?.created ?? { pools: 0, jobs: 0, tasks: 0 }) };
+  const pools = new Map((base?.pools ?? []).map((p) => [key(p.pool.id), p]));
+  type JobEntry = { seq: number; job: Job; tasks: Map<string, TaskRecord> };
+  const jobs = new Map<string, JobEntry>();
+  for (const j of base?.jobs ?? []) {
+    jobs.set(key(j.job.id), {
+      seq: j.seq,
+      job: j.job,
+      tasks: new Map(j.tasks.map((t) => [key(t.task.id), t])),
+    });
+  }
+  for (const raw of entries) {
+    const e = raw as JournalEntry;
+    switch (e.t) {
+      case 'clear':
+        pools.clear();
+        jobs.clear();
+        created = { pools: 0, jobs: 0, tasks: 0 };
+        break;
+      case 'meta':
+        seq = e.seq;
+        created = { ...e.created };
+        break;
+      case 'pool':
+        pools.set(key(e.pool.id), { seq: e.seq, pool: e.pool, nodes: e.nodes });
+        break;
+      case 'pool-':
+        pools.delete(key(e.id));
+        break;
+      case 'job': {
+        const existing = jobs.get(key(e.job.id));
+        if (existing) {
+          existing.seq = e.seq;
+          existing.job = e.job;
+        } else jobs.set(key(e.job.id), { seq: e.seq, job: e.job, tasks: new Map() });
+        break;
+      }
+      case 'job-':
+        jobs.delete(key(e.id));
+        break;
+      case 'task':
+        jobs.get(e.job)?.tasks.set(key(e.rec.task.id), e.rec);
+        break;
+      case 'task-':
+        jobs.get(e.job)?.tasks.delete(key(e.id));
+        break;
+    }
+  }
+  return {
+    seq,
+    created,
+    pools: [...pools.values()],
+    jobs: [...jobs.values()].map((j) => ({ seq: j.seq, job: j.job, tasks: [...j.tasks.values()] })),
+  };
+}
+
 const zero = (): Counts => ({ active: 0, running: 0, completed: 0, succeeded: 0, failed: 0 });
 
 function touch(model: { eTag?: string; lastModified?: Date }): void {
@@ -52,14 +128,71 @@ function count(job: JobRecord, task: Task, sign: 1 | -1): void {
   }
 }
 
-/** In-memory state with O(1) task counts; `onChange` lets persistence follow every change. */
+/**
+ * In-memory state with O(1) task counts; `onChange` lets persistence follow every change, and
+ * `changes()` names the records changed since its last call, for the journal.
+ */
 export class MemoryStore implements BatchStore {
   private pools = new Map<string, PoolRecord>();
   private jobs = new Map<string, JobRecord>();
   private seq = 0;
   created: CreatedCounts = { pools: 0, jobs: 0, tasks: 0 };
 
+  // Changed since the last changes(), by key (the record's absence means it was removed).
+  private cleared = false;
+  private changedPools = new Map<string, string>();
+  private changedJobs = new Map<string, { removed: boolean }>();
+  private changedTasks = new Map<string, Map<string, string>>();
+  private changedMeta = false;
+
   constructor(private readonly onChange: () => void = () => undefined) {}
+
+  private poolChanged(id: string) {
+    this.changedPools.set(key(id), id);
+    this.onChange();
+  }
+  private taskChanged(job: JobRecord, taskId: string) {
+    const jk = key(job.job.id);
+    let tasks = this.changedTasks.get(jk);
+    if (!tasks) this.changedTasks.set(jk, (tasks = new Map<string, string>()));
+    tasks.set(key(taskId), taskId);
+    this.onChange();
+  }
+
+  /** Journal lines for every record changed since the last call, in an order that replays. */
+  changes(): string {
+    const out: string[] = [];
+    const line = (e: JournalEntry) => out.push(JSON.stringify(e));
+    if (this.cleared) line({ t: 'clear' });
+    for (const [k, id] of this.changedPools) {
+      const rec = this.pools.get(k);
+      if (rec) line({ t: 'pool', seq: rec.seq, pool: rec.pool, nodes: [...rec.nodes.values()] });
+      else line({ t: 'pool-', id });
+    }
+    for (const [k, { removed }] of this.changedJobs) {
+      const rec = this.jobs.get(k);
+      if (removed) line({ t: 'job-', id: k });
+      if (rec) line({ t: 'job', seq: rec.seq, job: rec.job });
+    }
+    for (const [jk, tasks] of this.changedTasks) {
+      const job = this.jobs.get(jk);
+      if (!job) continue;
+      for (const [tk, id] of tasks) {
+        const rec = job.tasks.get(tk);
+        if (rec) line({ t: 'task', job: jk, rec });
+        else line({ t: 'task-', job: jk, id });
+      }
+    }
+    if (this.changedMeta || out.length > 0) {
+      line({ t: 'meta', seq: this.seq, created: this.created });
+    }
+    this.cleared = false;
+    this.changedPools.clear();
+    this.changedJobs.clear();
+    this.changedTasks.clear();
+    this.changedMeta = false;
+    return out.length > 0 ? `${out.join('\n')}\n` : '';
+  }
 
   getPool(id: string) {
     return this.pools.get(key(id));
@@ -72,30 +205,30 @@ export class MemoryStore implements BatchStore {
     const rec: PoolRecord = { seq: ++this.seq, pool, nodes: new Map() };
     this.pools.set(key(pool.id), rec);
     this.created.pools++;
-    this.onChange();
+    this.poolChanged(pool.id);
     return rec;
   }
   removePool(id: string) {
     this.pools.delete(key(id));
-    this.onChange();
+    this.poolChanged(id);
   }
   touchPool(rec: PoolRecord) {
     touch(rec.pool);
-    this.onChange();
+    this.poolChanged(rec.pool.id);
   }
 
   addNode(pool: PoolRecord, node: Node) {
     const rec: NodeRecord = { seq: ++this.seq, poolId: pool.pool.id, node };
     pool.nodes.set(key(node.id), rec);
-    this.onChange();
+    this.poolChanged(pool.pool.id);
     return rec;
   }
   removeNode(pool: PoolRecord, nodeId: string) {
     pool.nodes.delete(key(nodeId));
-    this.onChange();
+    this.poolChanged(pool.pool.id);
   }
-  touchNode(_rec: NodeRecord) {
-    this.onChange();
+  touchNode(rec: NodeRecord) {
+    this.poolChanged(rec.poolId);
   }
 
   getJob(id: string) {
@@ -116,15 +249,23 @@ export class MemoryStore implements BatchStore {
     };
     this.jobs.set(key(job.id), rec);
     this.created.jobs++;
-    this.onChange();
+    this.jobChanged(job.id, false);
     return rec;
   }
   removeJob(id: string) {
     this.jobs.delete(key(id));
-    this.onChange();
+    // Its tasks go with it: a `job-` line removes them.
+    this.changedTasks.delete(key(id));
+    this.jobChanged(id, true);
   }
   touchJob(rec: JobRecord) {
     touch(rec.job);
+    this.jobChanged(rec.job.id, false);
+  }
+  private jobChanged(id: string, removed: boolean) {
+    const k = key(id);
+    const seen = this.changedJobs.get(k);
+    this.changedJobs.set(k, { removed: removed || (seen?.removed ?? false) });
     this.onChange();
   }
 
@@ -136,7 +277,7 @@ export class MemoryStore implements BatchStore {
     const rec: TaskRecord = { seq: ++this.seq, task };
     this.insertTask(job, rec);
     this.created.tasks++;
-    this.onChange();
+    this.taskChanged(job, task.id);
     return rec;
   }
   private insertTask(job: JobRecord, rec: TaskRecord) {
@@ -154,7 +295,7 @@ export class MemoryStore implements BatchStore {
     const isActive = rec.task.state === 'active';
     if (wasActive && !isActive) job.active.delete(k);
     if (!wasActive && isActive) job.active.add(k);
-    this.onChange();
+    this.taskChanged(job, rec.task.id);
   }
   removeTask(job: JobRecord, taskId: string) {
     const rec = job.tasks.get(key(taskId));
@@ -162,10 +303,17 @@ export class MemoryStore implements BatchStore {
     count(job, rec.task, -1);
     job.active.delete(key(taskId));
     job.tasks.delete(key(taskId));
-    this.onChange();
+    this.taskChanged(job, taskId);
   }
 
   markDirty() {
+    // Nothing names the change: journal every record.
+    for (const rec of this.pools.values()) this.changedPools.set(key(rec.pool.id), rec.pool.id);
+    for (const rec of this.jobs.values()) {
+      this.jobChanged(rec.job.id, false);
+      for (const t of rec.tasks.values()) this.taskChanged(rec, t.task.id);
+    }
+    this.changedMeta = true;
     this.onChange();
   }
 
@@ -173,6 +321,11 @@ export class MemoryStore implements BatchStore {
     this.pools.clear();
     this.jobs.clear();
     this.created = { pools: 0, jobs: 0, tasks: 0 };
+    this.cleared = true;
+    this.changedPools.clear();
+    this.changedJobs.clear();
+    this.changedTasks.clear();
+    this.changedMeta = true;
     this.onChange();
   }
 
@@ -214,5 +367,7 @@ export class MemoryStore implements BatchStore {
       for (const t of j.tasks) this.insertTask(rec, t);
       this.jobs.set(key(j.job.id), rec);
     }
+    // What was just restored is what is on disk: nothing to journal.
+    this.changes();
   }
 }

@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
@@ -33,9 +33,31 @@ function reviveDates(key: string, value: unknown): unknown {
     : value;
 }
 
+/** Below this size the journal is never replaced by a snapshot. */
+const MIN_COMPACT_BYTES = 1 << 20;
+
+export interface JournalSource {
+  /** The whole state, written as the snapshot. */
+  snapshot(): unknown;
+  /** One JSON line per change since the last call ('' when nothing changed). */
+  changes(): string;
+}
+
+export interface LoadedState {
+  /** The last snapshot, if any. */
+  snapshot: unknown;
+  /** Journal entries written after it, oldest first. */
+  entries: unknown[];
+}
+
 /**
- * State as one JSON file, written atomically (temp file then rename) and debounced. The debounce
- * stretches with the cost of a write so that a big state never keeps a core busy.
+ * State as a snapshot (`state.json`) plus a journal of the changes since (`state.journal`), so a
+ * write costs what changed rather than the whole state. The journal is appended to; once it
+ * outgrows the snapshot, a new snapshot is written (temp file then rename) and the journal
+ * starts over. To keep a crash at any point safe, the journal is first renamed to
+ * `state.journal.1` and only deleted once the new snapshot is in place; loading replays
+ * `.journal.1` then `.journal` over the snapshot. Each entry is a record's whole state, so
+ * replaying entries the snapshot already holds changes nothing.
  */
 export class JsonFilePersistence {
   private timer: NodeJS.Timeout | undefined;
@@ -43,21 +65,56 @@ export class JsonFilePersistence {
   private dirty = false;
   private lastWriteMs = 0;
   private enabled = true;
+  private journal: FileHandle | undefined;
+  private journalBytes = 0;
+  private snapshotBytes = 0;
+  private snapshotWanted = false;
 
   constructor(
     readonly file: string,
     private readonly debounceMs: number,
-    private readonly snapshot: () => unknown,
+    private readonly source: JournalSource,
     private readonly log: (line: string) => void = () => undefined,
+    /** The journal is replaced by a snapshot past this size or the snapshot's, if larger. */
+    private readonly compactBytes = MIN_COMPACT_BYTES,
   ) {}
 
-  load(): unknown {
+  private get journalFile(): string {
+    return this.file.replace(/\.json$/, '') + '.journal';
+  }
+
+  private get rotatedJournal(): string {
+    return `${this.journalFile}.1`;
+  }
+
+  load(): LoadedState | undefined {
+    let snapshot: unknown;
     try {
-      return JSON.parse(readFileSync(this.file, 'utf8'), reviveDates) as unknown;
+      const text = readFileSync(this.file, 'utf8');
+      this.snapshotBytes = text.length;
+      snapshot = JSON.parse(text, reviveDates) as unknown;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
+    const entries: unknown[] = [];
+    for (const file of [this.rotatedJournal, this.journalFile]) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        try {
+          entries.push(JSON.parse(line, reviveDates));
+        } catch {
+          // A write cut short by a crash: nobody was told about it.
+        }
+      }
+    }
+    return snapshot === undefined && entries.length === 0 ? undefined : { snapshot, entries };
   }
 
   schedule(): void {
@@ -77,13 +134,23 @@ export class JsonFilePersistence {
       while (this.dirty) {
         this.dirty = false;
         const started = Date.now();
-        const text = JSON.stringify(this.snapshot());
-        const tmp = `${this.file}.tmp-${process.pid}`;
         try {
-          mkdirSync(dirname(this.file), { recursive: true });
-          await writeFile(tmp, text);
-          await rename(tmp, this.file);
+          const lines = this.source.changes();
+          if (lines) {
+            this.journal ??= await this.openJournal();
+            await this.journal.write(lines);
+            this.journalBytes += Buffer.byteLength(lines);
+          }
+          if (
+            this.snapshotWanted ||
+            this.journalBytes > Math.max(this.compactBytes, this.snapshotBytes)
+          ) {
+            await this.compact();
+            this.snapshotWanted = false;
+          }
         } catch (err) {
+          // The changes taken are not in the journal: the next write puts them in a snapshot.
+          this.snapshotWanted = true;
           this.log(`persistence: write failed: ${String(err)}`);
         }
         this.lastWriteMs = Date.now() - started;
@@ -96,7 +163,32 @@ export class JsonFilePersistence {
     }
   }
 
-  /** Writes now if anything changed since the last write. */
+  private async openJournal(): Promise<FileHandle> {
+    mkdirSync(dirname(this.file), { recursive: true });
+    return open(this.journalFile, 'a');
+  }
+
+  /** Every change so far is in the journal: a snapshot replaces it. */
+  private async compact(): Promise<void> {
+    const text = JSON.stringify(this.source.snapshot());
+    await this.journal?.close();
+    this.journal = undefined;
+    // A `.1` left by a failed compaction holds older changes: keep it (the current journal,
+    // which then also started before this snapshot, stays too).
+    if (!existsSync(this.rotatedJournal)) {
+      await rename(this.journalFile, this.rotatedJournal).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+      this.journalBytes = 0;
+    }
+    const tmp = `${this.file}.tmp-${process.pid}`;
+    await writeFile(tmp, text);
+    await rename(tmp, this.file);
+    await rm(this.rotatedJournal, { force: true });
+    this.snapshotBytes = text.length;
+  }
+
+  /** Writes now whatever changed since the last write. */
   async flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -106,21 +198,38 @@ export class JsonFilePersistence {
     if (this.dirty) await this.write();
   }
 
-  /** Synchronous last write for process exit paths. */
-  flushSync(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+  /** A snapshot of the state as it is now, journals removed (after loading, before serving). */
+  compactSync(): void {
     mkdirSync(dirname(this.file), { recursive: true });
+    this.source.changes();
+    const text = JSON.stringify(this.source.snapshot());
     const tmp = `${this.file}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(this.snapshot()));
+    writeFileSync(tmp, text);
     renameSync(tmp, this.file);
+    rmSync(this.rotatedJournal, { force: true });
+    rmSync(this.journalFile, { force: true });
+    this.snapshotBytes = text.length;
+    this.journalBytes = 0;
     this.dirty = false;
   }
 
+  /** A last snapshot, so a stopped emulator leaves `state.json` alone; then no more writes. */
+  async close(): Promise<void> {
+    await this.flush();
+    try {
+      await this.compact();
+    } catch (err) {
+      this.log(`persistence: final write failed: ${String(err)}`);
+    }
+    await this.disable();
+  }
+
   /** Stops scheduling writes (after stop, so a late event cannot resurrect a file). */
-  disable(): void {
+  async disable(): Promise<void> {
     this.enabled = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    await this.journal?.close();
+    this.journal = undefined;
   }
 }
