@@ -18,6 +18,7 @@ import { approveCleanupSignal, cancelSignal, progressQuery } from './workflows/t
 import type { Progress } from './workflows/transcode/progress';
 import { transcodePhaseKey } from './workflows/search-attributes';
 import type { transcodeWorkflow, TranscodeResult } from './workflows/transcode/workflow';
+import { dataConverter } from './payload-codec';
 
 type TranscodeHandle = WorkflowHandle<typeof transcodeWorkflow>;
 
@@ -47,7 +48,7 @@ async function withClient<T>(
   const { connectionOptions, namespace } = temporalConnection(config);
   const connection = await Connection.connect(connectionOptions);
   try {
-    return await fn(new Client({ connection, namespace }), config, namespace);
+    return await fn(new Client({ connection, namespace, dataConverter }), config, namespace);
   } finally {
     await connection.close();
   }

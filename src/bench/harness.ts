@@ -12,6 +12,7 @@ import { startTestStack, type LocalStack } from '../stack/stack';
 import { createWorker } from '../worker';
 import type { ActivityClients } from '../activities';
 import { CpuMeter } from './cpu';
+import { dataConverter } from '../payload-codec';
 
 /**
  * Emulator timings for every section: allocation and boot are fixed sleeps in the emulator
@@ -69,7 +70,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
       dataDir,
       stack,
       config,
-      client: new Client({ connection }),
+      client: new Client({ connection, dataConverter }),
       azure: createAzureClients(config),
       logFile,
       scratch(name) {

@@ -84,7 +84,7 @@ export async function benchScale(
       workerPeakRssMb: Math.round(Math.max(hwmMb, peakSampledMb)),
       workerRss: {
         method:
-          'worker as a child process (src/worker.ts): /proc/<pid>/status VmHWM, and VmRSS sampled every 100 ms during the run',
+          'worker as a child process, started as `npm run worker` starts it: /proc/<pid>/status VmHWM, and VmRSS sampled every 100 ms during the run',
         vmHwmMb: Math.round(hwmMb),
         peakSampledDuringRunMb: Math.round(peakSampledMb),
         idleBeforeRunMb: Math.round(idleRssMb),
@@ -128,7 +128,7 @@ export async function benchScale(
   }
 }
 
-/** P3 and, for the profile, the worker's memory at rest as shipped and pre-bundled. */
+/** P3 and, for the profile, the worker's memory at rest layer by layer. */
 export async function benchScaleWithProfile(
   env: BenchEnv,
   sizes: BenchSizes['p3'],
@@ -142,18 +142,14 @@ export async function benchScaleWithProfile(
   const figures = await benchScale(env, sizes, dir, say);
   say(`P3: ${sizes.tasks} tasks submitted to a pool without nodes (nothing running beside)`);
   const submitAlone = await submitWithoutRunning(env, files);
-  say('P3: worker memory at rest, as shipped and with pre-bundled workflow code');
+  say('P3: worker memory at rest, layer by layer');
   const memory = await workerMemoryAtRest(env);
-  const runIncrementMb =
-    figures.workerRss.peakSampledDuringRunMb - figures.workerRss.idleBeforeRunMb;
   return {
     ...figures,
     profile: {
       ...figures.profile,
       submitWithNothingRunning: submitAlone,
       workerMemoryAtRest: memory,
-      /** Pre-bundled worker at rest plus what this run added to the shipped one. */
-      estimatedPreBundledPeakMb: memory.preBundled.rssMb + Math.max(0, runIncrementMb),
     },
   };
 }

@@ -198,10 +198,11 @@ function profileLines(s: Summary): string[] {
     );
     const mem = s.p3.profile.workerMemoryAtRest;
     lines.push(
-      `P3 worker at rest: ${mem.asShipped.rssMb} MB as shipped (webpack bundles the workflows at start), ` +
-        `${mem.preBundled.rssMb} MB with a pre-built bundle; this run added ` +
-        `${s.p3.workerRss.peakSampledDuringRunMb - s.p3.workerRss.idleBeforeRunMb} MB, so about ` +
-        `${s.p3.profile.estimatedPreBundledPeakMb} MB peak pre-bundled.`,
+      `P3 worker (${mem.command}) at rest: ${mem.atRestMb.worker} MB; node alone ${mem.atRestMb.node} MB, ` +
+        `with its flags and loader ${mem.atRestMb.withFlagsAndLoader} MB, with its modules ` +
+        `${mem.atRestMb.withModules} MB; this run added ` +
+        `${s.p3.workerRss.peakSampledDuringRunMb - s.p3.workerRss.idleBeforeRunMb} MB. Workflow ` +
+        `bundle ${Math.round(mem.bundleBytes / 1024)} KB, built in ${ms(mem.bundleBuildMs)} when the code changes.`,
     );
     const cpu = s.p3.profile.cpuMs;
     lines.push(

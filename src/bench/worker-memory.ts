@@ -1,43 +1,62 @@
-// The worker's resident memory at rest, as shipped (src/worker.ts bundles the workflow code
-// with webpack when it starts) and with the workflow code bundled beforehand.
+// The worker's resident memory at rest, layer by layer: node alone, with the worker's node flags
+// and TypeScript loader, with every module the worker imports, and the worker itself polling
+// (connected, workflow bundle loaded). Also what building the workflow bundle costs, once per
+// change of the workflow code.
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleInChildProcess } from '../workflow-bundle';
+import { workerCommand, type WorkerCommand } from '../worker';
 import type { BenchEnv } from './harness';
 import { WorkerProcess } from './worker-process';
 
-async function idle(env: BenchEnv, script: string[]) {
+// WorkerProcess.start() waits for the worker's ready line: the probes print it too.
+const IDLE = 'console.log("Worker on task queue (probe)"); setInterval(() => {}, 1 << 30);';
+
+async function idleRssMb(env: BenchEnv, command: WorkerCommand): Promise<number> {
   const worker = new WorkerProcess(
     { ...env.stack.env, TEMPORAL_TASK_QUEUE: `bench-mem-${process.pid}-${Date.now()}` },
-    script,
+    command,
   );
   await worker.start();
   try {
     await sleep(2000);
-    return { rssMb: Math.round(worker.rssMb()), vmHwmMb: Math.round(worker.hwmMb()) };
+    return Math.round(worker.rssMb());
   } finally {
     await worker.stop();
   }
 }
 
 export async function workerMemoryAtRest(env: BenchEnv) {
-  const codePath = path.join(env.dataDir, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    logger: {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: () => undefined,
-    },
+  const worker = workerCommand();
+  const flags = worker.args.slice(0, -1); // the script comes last
+  const probe = (args: string[], withEnv = true): WorkerCommand => ({
+    ...worker,
+    args,
+    env: withEnv ? worker.env : {},
   });
-  fs.writeFileSync(codePath, code);
+  const bundle = path.join(env.dataDir, 'workflow-bundle.js');
+  const started = performance.now();
+  await bundleInChildProcess(bundle);
+  const bundleBuildMs = Math.round(performance.now() - started);
   return {
-    asShipped: await idle(env, ['src/worker.ts']),
-    preBundled: await idle(env, ['src/bench/prebundled-worker.ts', codePath]),
-    bundleBytes: code.length,
+    /** RSS at rest (MB) of each layer, each including the ones before it. */
+    atRestMb: {
+      node: await idleRssMb(env, probe(['-e', IDLE], false)),
+      withFlagsAndLoader: await idleRssMb(env, probe([...flags, '-e', IDLE])),
+      withModules: await idleRssMb(
+        env,
+        probe([...flags, '-e', `require('./src/worker'); ${IDLE}`]),
+      ),
+      worker: await idleRssMb(env, worker),
+    },
+    command: [
+      ...Object.entries(worker.env).map(([name, value]) => `${name}=${value}`),
+      'node',
+      ...worker.args,
+    ].join(' '),
+    /** Building the bundle in a child process, as a worker does when the workflow code changed. */
+    bundleBuildMs,
+    bundleBytes: fs.statSync(bundle).size,
   };
 }

@@ -1,8 +1,9 @@
-// The project's worker (src/worker.ts, `npm run worker`) as a child process, so its memory is
+// The project's worker as `npm run worker` starts it, as a child process, so its memory is
 // its own: VmRSS sampled every 100 ms and VmHWM (the kernel's peak) read from /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { PROJECT_ROOT } from '../config';
+import { workerCommand, type WorkerCommand } from '../worker';
 
 function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
   try {
@@ -22,15 +23,16 @@ export class WorkerProcess {
 
   constructor(
     private readonly env: NodeJS.ProcessEnv,
-    /** The entry point: the project's worker, or a variant of it for the profile. */
-    private readonly script: string[] = ['src/worker.ts'],
+    /** `npm run worker`'s command, or a variant of it for the profile. */
+    private readonly command: WorkerCommand = workerCommand(),
   ) {}
 
   /** Starts the worker; resolves once it polls its task queue. */
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...this.script], {
+    const { command, args, env } = this.command;
+    const child = spawn(command, args, {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, LOG_LEVEL: 'WARN', ...this.env },
+      env: { ...process.env, LOG_LEVEL: 'WARN', ...env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -19,6 +19,7 @@ import type { transcodeWorkflow } from '../workflows/transcode/workflow';
 import { makeSampleClips } from './samples';
 import { inputDetails } from '../client/options';
 import { installLogging } from '../logging';
+import { dataConverter } from '../payload-codec';
 
 const DEMO_WORKFLOW_ID = 'transcode-demo';
 
@@ -52,7 +53,7 @@ async function run(): Promise<number> {
   const worker = await createWorker(local, nativeConnection);
   const workerRun = worker.run();
   try {
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter });
     const handle = client.workflow.getHandle<typeof transcodeWorkflow>(DEMO_WORKFLOW_ID);
     const running = await handle
       .describe()

@@ -18,6 +18,7 @@ import type { Progress } from '../../src/workflows/transcode/progress';
 import type { transcodeWorkflow, TranscodeResult } from '../../src/workflows/transcode/workflow';
 import { createdSince, emulatorStats, setEmulatorFaults, type EmulatorStats } from './emulator';
 import { WorkerProcess } from './worker-process';
+import { dataConverter } from '../../src/payload-codec';
 
 export type TranscodeHandle = WorkflowHandle<typeof transcodeWorkflow>;
 
@@ -74,7 +75,7 @@ export class FaultHarness {
     this.worker = new WorkerProcess(env);
     await this.worker.start();
     this.connection = await Connection.connect({ address: this.config.temporal.address });
-    this.client = new Client({ connection: this.connection });
+    this.client = new Client({ connection: this.connection, dataConverter });
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,8 @@
-// The project's worker (`src/worker.ts`) as a child process, so a test can SIGKILL it at an
-// awkward moment and start it again, as a crash would.
+// The project's worker, started as `npm run worker` starts it, as a child process, so a test can
+// SIGKILL it at an awkward moment and start it again, as a crash would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PROJECT_ROOT } from '../../src/config';
+import { workerCommand } from '../../src/worker';
 
 export class WorkerProcess {
   private child?: ChildProcess;
@@ -13,9 +14,10 @@ export class WorkerProcess {
   /** Starts the worker and resolves once it polls its task queue. */
   async start(): Promise<void> {
     this.output = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    const { command, args, env } = workerCommand();
+    const child = spawn(command, args, {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, LOG_LEVEL: 'WARN', ...this.env },
+      env: { ...process.env, LOG_LEVEL: 'WARN', ...env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -5,6 +5,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createWorker } from '../../src/worker';
 import { installLogging } from '../../src/logging';
 import type { AppConfig } from '../../src/config';
+import { dataConverter } from '../../src/payload-codec';
 
 export interface TestWorker {
   config: AppConfig;
@@ -41,5 +42,5 @@ export async function startTestWorker(
     await connection.close();
     await nativeConnection.close();
   });
-  return { config, client: new Client({ connection }), worker, taskQueue };
+  return { config, client: new Client({ connection, dataConverter }), worker, taskQueue };
 }
