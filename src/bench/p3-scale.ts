@@ -8,7 +8,7 @@ import { makeTinyFiles } from './inputs';
 import type { BenchSizes } from './options';
 import { activityProfile, phaseBreakdown, pollProfile, round } from './phases';
 import { expectSucceeded, runTranscode } from './run';
-import { emulatorStats, operationCount } from './emulator';
+import { emulatorStats, operationCount, waitUntilNoJobs } from './emulator';
 import { WorkerProcess } from './worker-process';
 import { workerMemoryAtRest } from './worker-memory';
 import { submitWithoutRunning } from './submit';
@@ -141,6 +141,7 @@ export async function benchScaleWithProfile(
   }));
   const figures = await benchScale(env, sizes, dir, say);
   say(`P3: ${sizes.tasks} tasks submitted to a pool without nodes (nothing running beside)`);
+  await waitUntilNoJobs(env.config.batch.url);
   const submitAlone = await submitWithoutRunning(env, files);
   say('P3: worker memory at rest, layer by layer');
   const memory = await workerMemoryAtRest(env);

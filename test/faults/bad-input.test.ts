@@ -115,6 +115,15 @@ describe('bad input', () => {
 
   const nothing = { pools: 0, jobs: 0, tasks: 0 };
 
+  /**
+   * A pool that gets no usable node: one pool; the job and the task (one file) may have been
+   * submitted while it allocated, each once, and were deleted with it (record checks no leak).
+   */
+  function assertNoTaskRan(created: { pools: number; jobs: number; tasks: number }) {
+    assert.equal(created.pools, 1);
+    assert.ok(created.jobs <= 1 && created.tasks <= 1, JSON.stringify(created));
+  }
+
   test('missing input folder', async () => {
     const { created } = await expectFailure(
       'missing input folder',
@@ -306,7 +315,7 @@ describe('bad input', () => {
       },
       /could not get its nodes: AccountLowPriorityCoreQuotaReached/,
     );
-    assert.deepEqual(created, { pools: 1, jobs: 0, tasks: 0 });
+    assertNoTaskRan(created);
   });
 
   test('a start task that fails on every node: fails fast, pool deleted', async () => {
@@ -323,7 +332,7 @@ describe('bad input', () => {
       },
       /Every node of pool .* failed its start task \(2 node\(s\)\): check pool.startTaskCommand/,
     );
-    assert.deepEqual(created, { pools: 1, jobs: 0, tasks: 0 });
+    assertNoTaskRan(created);
   });
 
   test('a second start with the same workflow id: clear message, no second run', async () => {

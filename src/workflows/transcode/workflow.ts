@@ -662,10 +662,11 @@ async function cleanup(run: TranscodeRun): Promise<void> {
   if (
     !decision &&
     plan.cleanup.policy === 'ask' &&
-    progress.tasks.added === 0 &&
+    progress.tasksDeadline === undefined &&
     progress.status === 'failed'
   ) {
-    // Failed before any task ran: there is nothing to inspect, so do not keep a pool waiting.
+    // Failed before any task could run (e.g. the pool got no node): there is nothing to
+    // inspect, so do not keep a pool waiting for a decision.
     const remove = plan.cleanup.defaultDecision === 'delete';
     decision = { deleteJob: remove, deletePool: remove, by: 'default' };
   }
