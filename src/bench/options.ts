@@ -51,7 +51,8 @@ export function sizesFor(quick: boolean): BenchSizes {
     // Many slots so that 10,000 one-process tasks finish quickly.
     p3: { tasks: quick ? 1_000 : 10_000, nodes: 4, slotsPerNode: 16 },
     p4: {
-      files: quick ? 50 : 200,
+      // 100 in the quick run: with 50, a round took 0.3 s and 30 ms of noise moved the ratio 10 %.
+      files: quick ? 100 : 200,
       fileBytes: 1024 * 1024,
       concurrency: 8,
       repeats: 5,
