@@ -81,6 +81,12 @@ function spansOf(
   const timerStarted = new Map<number, number>();
   const workflowTasks = { count: 0, totalMs: 0 };
   const timers = { count: 0, totalMs: 0 };
+  /** Counts one span that began at `from` (if its start was seen) and ended at `at`. */
+  const tally = (acc: { count: number; totalMs: number }, from: number | undefined, at: number) => {
+    if (from === undefined) return;
+    acc.count++;
+    acc.totalMs += at - from;
+  };
   const close = (
     ref: Parameters<typeof id>[0],
     at: number,
@@ -122,19 +128,15 @@ function spansOf(
     } else if (e.workflowTaskScheduledEventAttributes) {
       wfScheduled.set(eventId, at);
     } else if (e.workflowTaskCompletedEventAttributes) {
-      const from = wfScheduled.get(id(e.workflowTaskCompletedEventAttributes.scheduledEventId));
-      if (from !== undefined) {
-        workflowTasks.count++;
-        workflowTasks.totalMs += at - from;
-      }
+      tally(
+        workflowTasks,
+        wfScheduled.get(id(e.workflowTaskCompletedEventAttributes.scheduledEventId)),
+        at,
+      );
     } else if (e.timerStartedEventAttributes) {
       timerStarted.set(eventId, at);
     } else if (e.timerFiredEventAttributes) {
-      const from = timerStarted.get(id(e.timerFiredEventAttributes.startedEventId));
-      if (from !== undefined) {
-        timers.count++;
-        timers.totalMs += at - from;
-      }
+      tally(timers, timerStarted.get(id(e.timerFiredEventAttributes.startedEventId)), at);
     }
   }
   return { activities, workflowTasks, timers };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { planTranscode } from '../../src/workflows/transcode/input';
 import {
+  firstPoolPollIntervalMs,
   nextPoolPollIntervalMs,
   nextTaskPollIntervalMs,
 } from '../../src/workflows/transcode/polling';
@@ -45,7 +46,11 @@ test('task polls back off x1.5 while nothing completes, within the bounds', () =
   assert.equal(idle(100, { atMs: 4000, completed: 3 }), 250, 'never below the minimum');
 });
 
-test('pool polls grow x1.5 up to the maximum', () => {
+test('pool polls start at 250 ms (or a higher minimum) and grow x1.5 up to the maximum', () => {
+  assert.equal(firstPoolPollIntervalMs(bounds), 250);
+  assert.equal(firstPoolPollIntervalMs({ minIntervalMs: 50, maxIntervalMs: 15_000 }), 250);
+  assert.equal(firstPoolPollIntervalMs({ minIntervalMs: 5000, maxIntervalMs: 15_000 }), 5000);
+  assert.equal(firstPoolPollIntervalMs({ minIntervalMs: 50, maxIntervalMs: 100 }), 100);
   assert.equal(nextPoolPollIntervalMs(250, bounds), 375);
   assert.equal(nextPoolPollIntervalMs(14_000, bounds), 15_000);
 });

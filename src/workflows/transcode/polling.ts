@@ -39,11 +39,16 @@ export function nextTaskPollIntervalMs(args: {
 }
 
 /** First wait between pool polls: a local pool is ready in well under a second. */
-export const FIRST_POOL_POLL_MS = 250;
+const FIRST_POOL_POLL_MS = 250;
+
+/** The first pool poll interval: 250 ms, or the configured minimum if higher, within the maximum. */
+export function firstPoolPollIntervalMs(bounds: TaskPollBounds): number {
+  return Math.min(bounds.maxIntervalMs, Math.max(FIRST_POOL_POLL_MS, bounds.minIntervalMs));
+}
 
 /**
- * Pool polls start at 250 ms (or the configured minimum, if lower) and grow x1.5 up to the
- * maximum: allocation takes minutes on Azure, and that costs only a few polls more in all.
+ * Pool polls grow x1.5 up to the maximum: allocation takes minutes on Azure, and starting at
+ * 250 ms costs only a few polls more in all.
  */
 export function nextPoolPollIntervalMs(previousMs: number, bounds: TaskPollBounds): number {
   return Math.min(bounds.maxIntervalMs, previousMs * IDLE_BACKOFF);

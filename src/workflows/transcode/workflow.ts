@@ -26,7 +26,7 @@ import { NON_RETRYABLE_ERROR_TYPES } from './error-types';
 import { planTranscode, type TranscodeInput, type TranscodePlan } from './input';
 import { approveCleanupSignal, cancelSignal, progressQuery } from './messages';
 import {
-  FIRST_POOL_POLL_MS,
+  firstPoolPollIntervalMs,
   nextPoolPollIntervalMs,
   nextTaskPollIntervalMs,
   type TaskPollObservation,
@@ -137,12 +137,7 @@ class TranscodeRun {
     this.created = carried?.created ?? { inputContainer: false, pool: false, job: false };
     this.pollIntervalMs = carried?.pollIntervalMs ?? plan.polling.minIntervalMs;
     this.lastTaskPoll = carried?.lastTaskPoll;
-    this.poolPollIntervalMs =
-      carried?.poolPollIntervalMs ??
-      Math.min(
-        plan.polling.maxIntervalMs,
-        Math.max(FIRST_POOL_POLL_MS, plan.polling.minIntervalMs),
-      );
+    this.poolPollIntervalMs = carried?.poolPollIntervalMs ?? firstPoolPollIntervalMs(plan.polling);
     this.cleanupDecision = carried?.cleanupDecision;
     this.progress = carried?.progress ?? {
       workflowId: plan.workflowId,
@@ -530,7 +525,6 @@ async function continueAsNewIfLong(run: TranscodeRun): Promise<void> {
 async function finish(run: TranscodeRun, timedOut: boolean): Promise<TranscodeResult> {
   const { plan, progress } = run;
   let verified: VerifiedOutputs = { count: 0, bytes: 0, first: [], missing: [] };
-  let expected: string[] = [];
   let downloaded: TranscodeResult['downloaded'];
   const ranTasks = progress.tasks.added > 0;
   const stopped = progress.status === 'cancelled' || progress.status === 'failed' || timedOut;
@@ -559,7 +553,7 @@ async function finish(run: TranscodeRun, timedOut: boolean): Promise<TranscodeRe
         ...results.failed.map((f) => f.taskId),
         ...results.unfinished,
       ]);
-      expected = run.tasks
+      const expected = run.tasks
         .filter((t) => !failedOrUnfinished.has(t.taskId))
         .map((t) => t.outputBlob);
       verified = await run.quick(`Verify ${expected.length} outputs`).verifyOutputs({
