@@ -1,42 +1,19 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-
-// Workflow code runs in Temporal's deterministic sandbox: Node built-ins there are bugs.
-const nodeBuiltins = [
-  'assert',
-  'buffer',
-  'child_process',
-  'cluster',
-  'crypto',
-  'dgram',
-  'dns',
-  'events',
-  'fs',
-  'fs/promises',
-  'http',
-  'http2',
-  'https',
-  'net',
-  'os',
-  'path',
-  'perf_hooks',
-  'process',
-  'readline',
-  'stream',
-  'timers',
-  'tls',
-  'url',
-  'util',
-  'v8',
-  'vm',
-  'worker_threads',
-  'zlib',
-];
+import { importGuards } from './eslint/import-guards.mjs';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', '.data/', 'output/', 'test-artifacts/', '**/*.cjs', '*.mjs'],
+    ignores: [
+      'node_modules/',
+      '.data/',
+      'output/',
+      'test-artifacts/',
+      'packages/*/dist/',
+      '**/*.cjs',
+      '**/*.mjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -60,22 +37,5 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ['src/workflows/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: nodeBuiltins.flatMap((name) => [name, `node:${name}`]),
-          patterns: [
-            {
-              group: ['../activities/*', '../stack/*', '../emulator/*'],
-              message: 'Workflows import activities as types only.',
-              allowTypeImports: true,
-            },
-          ],
-        },
-      ],
-    },
-  },
+  ...importGuards,
 );

@@ -7,7 +7,18 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../src/config';
 import { startTestStack } from '../src/stack/stack';
 
-const TEST_ROOTS = ['test', 'src/emulator/test'];
+/** The project's tests, then each workspace package's (packages/NAME/test). */
+function testRoots(): string[] {
+  const packages = path.join(PROJECT_ROOT, 'packages');
+  const names = fs.existsSync(packages)
+    ? fs
+        .readdirSync(packages, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => path.join('packages', entry.name, 'test'))
+        .sort()
+    : [];
+  return ['test', ...names];
+}
 
 function findTestFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -23,9 +34,9 @@ function findTestFiles(dir: string): string[] {
 
 async function run(): Promise<number> {
   const filters = process.argv.slice(2);
-  const files = TEST_ROOTS.flatMap((root) => findTestFiles(path.join(PROJECT_ROOT, root))).filter(
-    (file) => filters.length === 0 || filters.some((f) => file.includes(f)),
-  );
+  const files = testRoots()
+    .flatMap((root) => findTestFiles(path.join(PROJECT_ROOT, root)))
+    .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)));
   if (files.length === 0) {
     console.error(`No test files match ${filters.join(' ')}`);
     return 1;

@@ -14,7 +14,7 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
 export const AZURITE_ACCOUNT_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-/** The Batch emulator's fixed development account (documented in src/emulator/README.md). */
+/** The Batch emulator's fixed development account (documented in packages/azure-batch-emulator/README.md). */
 export const EMULATOR_ACCOUNT_NAME = 'devbatch';
 export const EMULATOR_ACCOUNT_KEY =
   'MTmUU1p3LnaKB+vIayTTgw7AtSRqShRNocYxJR8K6JgUnjIDxND+OijC3x7meUfZOxQn7oi+lQ3wsgco5repQg==';
@@ -27,6 +27,18 @@ export const DEFAULT_PORTS = {
 } as const;
 
 export const DEFAULT_TASK_QUEUE = 'batch-transcode';
+
+/**
+ * The tutorial's own input video, when this machine has it: `$TUTORIAL_CLIP`, else
+ * `../shared/media/LowPriVMs-4.mp4` beside the project. `TUTORIAL_CLIP=none` looks nowhere, so
+ * a generated stand-in is used (tests must pass either way).
+ */
+export function tutorialClipPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const named = env.TUTORIAL_CLIP;
+  if (named === 'none') return undefined;
+  const candidate = named || path.resolve(PROJECT_ROOT, '..', 'shared', 'media', 'LowPriVMs-4.mp4');
+  return fs.existsSync(candidate) ? candidate : undefined;
+}
 
 const AZURE_VARIABLES = [
   'AZURE_BATCH_ACCOUNT_NAME',

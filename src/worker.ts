@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { createAzureClients } from './clients';
+import { createAzureClients } from './azure-clients';
 import { installLogging } from './logging';
 import {
   ConfigError,
@@ -23,6 +23,9 @@ import {
 } from './config';
 import { dataConverter } from './payload-codec';
 import { workflowBundlePath } from './workflow-bundle';
+
+/** Sent to a parent that started the worker with an IPC channel, once it polls. */
+export const WORKER_READY_MESSAGE = 'durable-batch-worker-ready';
 
 /** Account keys to redact from every log line, whatever the target. */
 export function secretsOf(config: AppConfig): string[] {
@@ -90,7 +93,9 @@ async function run(): Promise<void> {
       `Worker on task queue ${config.temporal.taskQueue} at ${connectionOptions.address}; ` +
         `Batch ${config.batch.url}, storage ${config.storage.blobUrl} (${config.target}).`,
     );
-    await worker.run();
+    const running = worker.run();
+    process.send?.({ type: WORKER_READY_MESSAGE, taskQueue: config.temporal.taskQueue });
+    await running;
   } finally {
     await connection.close();
   }

@@ -11,6 +11,8 @@ import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
 import { PROJECT_ROOT } from './config';
 
 const WORKFLOWS_DIR = path.join(__dirname, 'workflows');
+/** The workflow code's own sources: the workflows and the model they import. */
+const SOURCE_DIRS = [WORKFLOWS_DIR, path.join(__dirname, 'transcode')];
 export const BUNDLE_CACHE_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'durable-batch');
 /** Bundles kept in the cache (newest first): enough for a few branches or edits in flight. */
 const KEEP = 5;
@@ -49,20 +51,19 @@ function readIfPresent(file: string): Buffer | undefined {
 }
 
 /**
- * The cache key: the workflow sources, the SDK that is bundled with them and bundles them, and
- * this file (the bundler's options). It names the file; the inputs recorded beside it are checked
- * too, which covers what else the bundle holds (@temporalio/common, nexus-rpc, any file outside
- * src/workflows the workflows might import one day).
+ * The cache key: the workflow sources and the model's, the SDK that is bundled with them and
+ * bundles them, and this file (the bundler's options). It names the file; the inputs recorded beside it are checked
+ * too, which covers what else the bundle holds (@temporalio/common, nexus-rpc, any other file
+ * the workflows might import one day).
  */
 function cacheKey(): string {
   const hash = crypto.createHash('sha256');
   for (const pkg of ['@temporalio/workflow', '@temporalio/worker']) {
     hash.update(`${pkg}@${versionOf(pkg)}\n`);
   }
-  const sources = fs
-    .readdirSync(WORKFLOWS_DIR, { recursive: true, encoding: 'utf8' })
-    .map((name) => path.join(WORKFLOWS_DIR, name))
-    .sort();
+  const sources = SOURCE_DIRS.flatMap((dir) =>
+    fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((name) => path.join(dir, name)),
+  ).sort();
   // Directories and files gone since the listing (an editor's temporary files) read as nothing.
   for (const file of [__filename, ...sources]) {
     const content = fs.statSync(file, { throwIfNoEntry: false })?.isFile()

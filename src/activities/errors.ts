@@ -3,7 +3,7 @@
 // retries after the delay the service asks for, everything else is retried by Temporal.
 import { ApplicationFailure } from '@temporalio/common';
 
-export { NON_RETRYABLE_ERROR_TYPES } from '../workflows/transcode/error-types';
+export { NON_RETRYABLE_ERROR_TYPES } from '../transcode';
 
 export interface AzureRestError {
   statusCode?: number;

@@ -11,13 +11,16 @@ import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, PROJECT_ROOT, loadConfig } from '../config';
 import { startLocalStack } from '../stack/stack';
 import { createWorker, secretsOf } from '../worker';
-import { waitAndReport } from '../client';
-import type { TranscodeInput } from '../workflows/transcode/input';
-import { approveCleanupSignal } from '../workflows/transcode/messages';
-import { transcodePhaseKey } from '../workflows/search-attributes';
-import type { transcodeWorkflow } from '../workflows/transcode/workflow';
+import { waitAndReport } from '../cli/report';
+import {
+  type TranscodeInput,
+  approveCleanupSignal,
+  transcodePhaseKey,
+  type TranscodeWorkflow,
+  TRANSCODE_WORKFLOW_TYPE,
+} from '../transcode';
 import { makeSampleClips } from './samples';
-import { inputDetails } from '../client/options';
+import { inputDetails } from '../cli/options';
 import { installLogging } from '../logging';
 import { dataConverter } from '../payload-codec';
 
@@ -54,7 +57,7 @@ async function run(): Promise<number> {
   const workerRun = worker.run();
   try {
     const client = new Client({ connection, dataConverter });
-    const handle = client.workflow.getHandle<typeof transcodeWorkflow>(DEMO_WORKFLOW_ID);
+    const handle = client.workflow.getHandle<TranscodeWorkflow>(DEMO_WORKFLOW_ID);
     const running = await handle
       .describe()
       .then((d) => d.status.name === 'RUNNING')
@@ -78,7 +81,7 @@ async function run(): Promise<number> {
         cleanup: { policy: 'ask', decisionTimeoutMinutes: 30, defaultDecision: 'delete' },
         polling: { maxIntervalSeconds: 5 },
       };
-      await client.workflow.start<typeof transcodeWorkflow>('transcodeWorkflow', {
+      await client.workflow.start<TranscodeWorkflow>(TRANSCODE_WORKFLOW_TYPE, {
         taskQueue: local.temporal.taskQueue,
         workflowId: DEMO_WORKFLOW_ID,
         args: [input],

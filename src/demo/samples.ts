@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { tutorialClipPath } from '../config';
 
 const run = promisify(execFile);
 
@@ -33,6 +34,23 @@ export async function makeClip(file: string, seconds: number, frequency = 440): 
     partial,
   ]);
   fs.renameSync(partial, file);
+}
+
+export type ClipSource = "the tutorial's LowPriVMs-4.mp4" | 'a generated 2-minute stand-in';
+
+/**
+ * Puts the tutorial's own 2-minute clip at `file` when this machine has it (see
+ * tutorialClipPath), else a generated clip of the same length; says which.
+ */
+export async function tutorialClip(file: string): Promise<ClipSource> {
+  const real = tutorialClipPath();
+  if (real) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.copyFileSync(real, file);
+    return "the tutorial's LowPriVMs-4.mp4";
+  }
+  await makeClip(file, 120, 880);
+  return 'a generated 2-minute stand-in';
 }
 
 /** Makes `count` clips named LowPriVMs-1.mp4 … in dir, keeping any already there. */

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Bootstrap: makes sure everything the project needs outside npm is on this machine.
+// Bootstrap: makes sure everything the project needs outside npm is on this machine, and that the
+// Batch emulator package is compiled.
 // Plain Node with no dependencies, so it runs before `npm ci` (and runs `npm ci` itself).
 // Run first by `npm start`, `npm test`, `npm run stack` and `.ci/run`; quick when all is there.
 'use strict';
@@ -136,6 +137,49 @@ function ensureNodeModules() {
   return 'installed';
 }
 
+const EMULATOR_DIR = path.join(PROJECT_ROOT, 'packages', 'azure-batch-emulator');
+/** Written by every build that changed something; touched here after each build. */
+const EMULATOR_STAMP = path.join(EMULATOR_DIR, 'dist', '.tsbuildinfo');
+
+/** The newest modification time among the package's sources and build settings. */
+function newestSourceMtime(file) {
+  const stat = fs.statSync(file);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs; // a deleted file changes its directory
+  for (const name of fs.readdirSync(file)) {
+    newest = Math.max(newest, newestSourceMtime(path.join(file, name)));
+  }
+  return newest;
+}
+
+/**
+ * The Batch emulator (packages/azure-batch-emulator) runs as compiled JavaScript with plain node:
+ * built when its dist/ is missing or older than its sources (an incremental tsc, a few seconds).
+ */
+function ensureEmulatorBuild() {
+  const inputs = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+  const newest = Math.max(
+    ...inputs.map((name) => newestSourceMtime(path.join(EMULATOR_DIR, name))),
+  );
+  const main = path.join(EMULATOR_DIR, 'dist', 'main.js');
+  if (fs.existsSync(main) && fs.existsSync(EMULATOR_STAMP)) {
+    if (fs.statSync(EMULATOR_STAMP).mtimeMs >= newest) return 'up to date';
+  }
+  log('building the Batch emulator (packages/azure-batch-emulator/dist)');
+  const tsc = require.resolve('typescript/bin/tsc', { paths: [EMULATOR_DIR, PROJECT_ROOT] });
+  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+    cwd: EMULATOR_DIR,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) {
+    throw new Error(`building the Batch emulator failed (exit ${result.status})`);
+  }
+  // tsc leaves its build info alone when no output changed (a file only touched).
+  const now = new Date();
+  fs.utimesSync(EMULATOR_STAMP, now, now);
+  return 'built';
+}
+
 function ensureFfmpeg() {
   const found = onPath('ffmpeg');
   if (found) return found;
@@ -207,12 +251,20 @@ function main() {
   const started = Date.now();
   try {
     const modules = ensureNodeModules();
+    const emulator = ensureEmulatorBuild();
+    // `bootstrap.cjs emulator` (npm run emulator): what the emulator alone needs.
+    if (process.argv[2] === 'emulator') {
+      log(`ready in ${Date.now() - started} ms: node_modules ${modules}; emulator ${emulator}`);
+      return;
+    }
     const temporal = ensureTemporalCli();
     const ffmpeg = ensureFfmpeg();
-    const chromium = ensureChromium();
+    // `bootstrap.cjs test` (npm test, CI): Chromium too, which only the browser test needs.
+    const chromium = process.argv[2] === 'test' ? `; chromium ${ensureChromium()}` : '';
     log(
       `ready in ${Date.now() - started} ms: node_modules ${modules}; ` +
-        `temporal ${temporal.path} (${temporal.source}); ffmpeg ${ffmpeg}; chromium ${chromium}`,
+        `temporal ${temporal.path} (${temporal.source}); ffmpeg ${ffmpeg}${chromium}; ` +
+        `emulator ${emulator}`,
     );
   } catch (err) {
     log(`error: ${err instanceof Error ? err.message : String(err)}`);
@@ -220,6 +272,6 @@ function main() {
   }
 }
 
-module.exports = { TEMPORAL_CLI_VERSION, cacheDir, findTemporalCli, onPath };
+module.exports = { TEMPORAL_CLI_VERSION, cacheDir, ensureEmulatorBuild, findTemporalCli, onPath };
 
 if (require.main === module) main();

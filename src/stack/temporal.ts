@@ -4,7 +4,7 @@ import { Connection } from '@temporalio/client';
 import { findTemporalCli } from './bootstrap.cjs';
 import { spawnManaged, waitUntilReady, httpGet, type ManagedChild } from './child';
 import { freePort, isListening, PortInUseError } from './ports';
-import { searchAttributeFlags } from '../workflows/search-attributes';
+import { searchAttributeFlags } from '../transcode';
 
 export interface TemporalService {
   address: string;

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createAzureClients } from '../../src/clients';
+import { createAzureClients } from '../../src/azure-clients';
 import {
   createStorageActivities,
   OUTPUTS_LISTED,

@@ -1,5 +1,6 @@
 // Bad input ends in a message that says what was wrong and what to do, with nothing created or
 // all of it cleaned up. Runs on the shared test stack with the project's own worker.
+// Over 300 lines: one short scenario per kind of bad input, sharing one stack and worker.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,13 +9,16 @@ import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
-import { createAzureClients } from '../../src/clients';
+import { createAzureClients } from '../../src/azure-clients';
 import { PROJECT_ROOT } from '../../src/config';
 import { makeClip } from '../../src/demo/samples';
-import type { TranscodeInput } from '../../src/workflows/transcode/input';
-import { progressQuery } from '../../src/workflows/transcode/messages';
-import type { transcodeWorkflow, TranscodeResult } from '../../src/workflows/transcode/workflow';
-import { createdSince, emulatorStats, type EmulatorStats } from '../helpers/emulator';
+import {
+  type TranscodeInput,
+  progressQuery,
+  type TranscodeResult,
+  type TranscodeWorkflow,
+} from '../../src/transcode';
+import { createdSince, emulatorStats, type EmulatorStats } from 'azure-batch-emulator/control';
 import { recordOutcome, resetOutcomes } from '../helpers/fault-harness';
 import { testConfig } from '../helpers/stack';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
@@ -82,14 +86,11 @@ describe('bad input', () => {
     worker: TestWorker = tw,
   ): Promise<{ message: string; created: { pools: number; jobs: number; tasks: number } }> {
     const before = await emulatorStats(tw.config.batch.url);
-    const handle = await worker.client.workflow.start<typeof transcodeWorkflow>(
-      'transcodeWorkflow',
-      {
-        taskQueue: worker.taskQueue,
-        workflowId: `bad-${Date.now()}`,
-        args: [input],
-      },
-    );
+    const handle = await worker.client.workflow.start<TranscodeWorkflow>('transcodeWorkflow', {
+      taskQueue: worker.taskQueue,
+      workflowId: `bad-${Date.now()}`,
+      args: [input],
+    });
     let message = '';
     await assert.rejects(handle.result(), (err: unknown) => {
       assert.ok(err instanceof WorkflowFailedError, String(err));
@@ -103,7 +104,7 @@ describe('bad input', () => {
 
   async function expectResult(scenario: string, input: TranscodeInput): Promise<TranscodeResult> {
     const before = await emulatorStats(tw.config.batch.url);
-    const handle = await tw.client.workflow.start<typeof transcodeWorkflow>('transcodeWorkflow', {
+    const handle = await tw.client.workflow.start<TranscodeWorkflow>('transcodeWorkflow', {
       taskQueue: tw.taskQueue,
       workflowId: `bad-${Date.now()}`,
       args: [input],
@@ -245,7 +246,7 @@ describe('bad input', () => {
       [
         '--import',
         'tsx',
-        'src/client.ts',
+        'src/cli/main.ts',
         'start',
         '--input',
         path.dirname(clip),
@@ -264,15 +265,18 @@ describe('bad input', () => {
     assert.match(cli.stderr, /pool.id "bad id" is not a valid Batch id/);
   });
 
-  test('a wrong Batch key fails fast (403, not retried) before anything is created', async () => {
+  /** A worker whose key for one service is wrong. */
+  async function workerWithWrongKey(service: 'batch' | 'storage') {
     const config = await testConfig();
-    const wrong = await startTestWorker(
-      {
-        ...config,
-        batch: { ...config.batch, accountKey: Buffer.from('not the key').toString('base64') },
-      },
-      'wrong-batch-key',
+    const accountKey = Buffer.from('not the key').toString('base64');
+    return startTestWorker(
+      { ...config, [service]: { ...config[service], accountKey } },
+      `wrong-${service}-key`,
     );
+  }
+
+  test('a wrong Batch key fails fast (403, not retried) before anything is created', async () => {
+    const wrong = await workerWithWrongKey('batch');
     const containersBefore = await containerCount();
     const started = Date.now();
     const { created } = await expectFailure(
@@ -287,14 +291,7 @@ describe('bad input', () => {
   });
 
   test('a wrong storage key fails fast before anything is created', async () => {
-    const config = await testConfig();
-    const wrong = await startTestWorker(
-      {
-        ...config,
-        storage: { ...config.storage, accountKey: Buffer.from('not the key').toString('base64') },
-      },
-      'wrong-storage-key',
-    );
+    const wrong = await workerWithWrongKey('storage');
     const { created } = await expectFailure(
       'wrong storage account key',
       { input: { localDir: path.dirname(clip) }, cleanup: { policy: 'always' } },
@@ -340,7 +337,7 @@ describe('bad input', () => {
     const args = [
       '--import',
       'tsx',
-      'src/client.ts',
+      'src/cli/main.ts',
       'start',
       '--input',
       path.dirname(clip),
@@ -367,7 +364,7 @@ describe('bad input', () => {
     let runs = 0;
     for await (const _ of tw.client.workflow.list({ query: `WorkflowId = '${id}'` })) runs++;
     assert.equal(runs, 1);
-    const result = await tw.client.workflow.getHandle<typeof transcodeWorkflow>(id).result();
+    const result = await tw.client.workflow.getHandle<TranscodeWorkflow>(id).result();
     assert.equal(result.status, 'succeeded');
     recordOutcome(FILE, {
       scenario: 'second start with the same workflow id',
@@ -401,7 +398,7 @@ describe('bad input', () => {
 
   test('a cleanup decision that never arrives: the stated default is applied at the deadline', async () => {
     const before = await emulatorStats(tw.config.batch.url);
-    const handle = await tw.client.workflow.start<typeof transcodeWorkflow>('transcodeWorkflow', {
+    const handle = await tw.client.workflow.start<TranscodeWorkflow>('transcodeWorkflow', {
       taskQueue: tw.taskQueue,
       workflowId: `no-decision-${Date.now()}`,
       args: [

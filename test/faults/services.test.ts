@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSampleClips } from '../../src/demo/samples';
 import { startAzurite } from '../../src/stack/azurite';
 import { startTemporal } from '../../src/stack/temporal';
-import { planTranscode, type TranscodeInput } from '../../src/workflows/transcode/input';
+import { planTranscode, type TranscodeInput } from '../../src/transcode';
 import { FaultHarness, resetOutcomes } from '../helpers/fault-harness';
 
 const FILE = 'services';
@@ -36,16 +36,8 @@ describe('service faults during a run', () => {
 
   test('Temporal dev server SIGKILLed during the wait and restarted on the same SQLite file', async () => {
     const before = await h.stats();
-    const handle = await h.startRun('kill-temporal', {
-      input: { localDir: clips },
-      output: { commandTemplate: '/bin/bash -c "sleep 3; ffmpeg -y -i {input} {output}"' },
-      pool,
-    });
-    await h.waitFor(
-      handle,
-      'tasks running',
-      (p) => p.phase === 'running' && p.tasks.counts.running > 0,
-    );
+    const handle = await h.startSlowRun('kill-temporal', { input: { localDir: clips }, pool }, 3);
+    await h.tasksRunning(handle);
     const server = h.stack.temporal.child;
     assert.ok(server, 'the test stack did not start its own Temporal server');
     process.kill(server.pid, 'SIGKILL');
@@ -80,12 +72,8 @@ describe('service faults during a run', () => {
     });
     let injected: number;
     try {
-      const handle = await h.startRun('flaky-batch', {
-        input: { localDir: clips },
-        // Tasks that take a while, so the run makes enough requests for the rates to bite.
-        output: { commandTemplate: '/bin/bash -c "sleep 2; ffmpeg -y -i {input} {output}"' },
-        pool,
-      });
+      // Tasks that take a while, so the run makes enough requests for the rates to bite.
+      const handle = await h.startSlowRun('flaky-batch', { input: { localDir: clips }, pool }, 2);
       const result = await handle.result();
       const stats = await h.stats();
       injected =
@@ -111,16 +99,8 @@ describe('service faults during a run', () => {
 
   test('a low-priority node preempted while running tasks (its tasks requeued)', async () => {
     const before = await h.stats();
-    const handle = await h.startRun('preempt', {
-      input: { localDir: clips },
-      output: { commandTemplate: '/bin/bash -c "sleep 3; ffmpeg -y -i {input} {output}"' },
-      pool,
-    });
-    const progress = await h.waitFor(
-      handle,
-      'tasks running',
-      (p) => p.phase === 'running' && p.tasks.counts.running > 0,
-    );
+    const handle = await h.startSlowRun('preempt', { input: { localDir: clips }, pool }, 3);
+    const progress = await h.tasksRunning(handle);
     const nodes = await h.azure.batch.computeNode.list(progress.pool.id);
     const busy = nodes.find((n) => n.state === 'running');
     assert.ok(busy?.id, 'no running node to preempt');

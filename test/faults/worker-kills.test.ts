@@ -8,10 +8,13 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSampleClips } from '../../src/demo/samples';
-import { planTranscode, type TranscodeInput } from '../../src/workflows/transcode/input';
+import { planTranscode, type Progress, type TranscodeInput } from '../../src/transcode';
+import type { EmulatorStats } from 'azure-batch-emulator/control';
 import { FaultHarness, resetOutcomes } from '../helpers/fault-harness';
 
 const FILE = 'worker-kills';
+
+type StartedRun = Awaited<ReturnType<FaultHarness['startRun']>>;
 
 function tinyFiles(count: number): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiny-'));
@@ -44,168 +47,150 @@ describe('worker killed with SIGKILL and restarted', () => {
   const pool = { lowPriorityNodes: 2, taskSlotsPerNode: 4 };
   const copy = '/bin/bash -c "cp {input} {output}"';
 
-  test('during the upload, after some files', async () => {
-    const dir = bigFiles(24, 6);
+  /**
+   * One scenario: start a run (with the emulator holding some answers back), wait for the
+   * moment, SIGKILL the worker, lift the faults, start it again; the run must end clean.
+   */
+  async function killDuring(scenario: {
+    id: string;
+    input: TranscodeInput;
+    /** Answers the emulator delays until the worker is killed. */
+    delays?: Record<string, number>;
+    moment: string;
+    when: (
+      progress: Progress,
+      stats: EmulatorStats,
+      run: { handle: StartedRun; before: EmulatorStats },
+    ) => boolean | Promise<boolean>;
+    /** Time between the moment and the kill. */
+    settleMs?: number;
+    /** The fault table's line, once the run ended. */
+    describe: () => string;
+    tasks: number;
+  }) {
     const before = await h.stats();
+    if (scenario.delays) await h.faults({ responseDelayMs: scenario.delays });
+    const handle = await h.startRun(scenario.id, scenario.input);
+    await h.waitFor(handle, scenario.moment, (p, s) => scenario.when(p, s, { handle, before }));
+    if (scenario.settleMs) await sleep(scenario.settleMs);
+    await h.worker.kill();
+    if (scenario.delays) await h.faults({});
+    await h.worker.start();
+    const result = await handle.result();
+    await h.assertCleanRun(FILE, scenario.describe(), before, result, scenario.tasks);
+  }
+
+  test('during the upload, after some files', async () => {
     const input: TranscodeInput = {
-      input: { localDir: dir, pattern: '*.bin' },
+      input: { localDir: bigFiles(24, 6), pattern: '*.bin' },
       output: { extension: 'out', commandTemplate: copy },
       pool,
     };
-    const handle = await h.startRun('kill-upload', input);
-    const { inputContainer } = planTranscode(handle.workflowId, input, handle.firstExecutionRunId);
     let stored = 0;
-    await h.waitFor(handle, 'some files uploaded, not all', async (p) => {
-      if (p.phase !== 'uploading') return false;
-      stored = (await h.outputBlobs(inputContainer).catch(() => [])).length;
-      return stored > 0 && stored < 24;
+    await killDuring({
+      id: 'kill-upload',
+      input,
+      moment: 'some files uploaded, not all',
+      when: async (_p, _s, { handle }) => {
+        const { inputContainer } = planTranscode(
+          handle.workflowId,
+          input,
+          handle.firstExecutionRunId,
+        );
+        stored = (await h.outputBlobs(inputContainer).catch(() => [])).length;
+        return stored > 0 && stored < 24;
+      },
+      describe: () => `worker killed during the upload (after ${stored} of 24 files)`,
+      tasks: 24,
     });
-    await h.worker.restart();
-    const result = await handle.result();
-    await h.assertCleanRun(
-      FILE,
-      `worker killed during the upload (after ${stored} of 24 files)`,
-      before,
-      result,
-      24,
-    );
   });
 
   test('after a pool create was sent but before its answer was recorded', async () => {
-    const before = await h.stats();
-    await h.faults({ responseDelayMs: { Pool_Add: 6000 } });
-    const handle = await h.startRun('kill-pool-create', {
-      input: { localDir: clips },
-      pool,
+    await killDuring({
+      id: 'kill-pool-create',
+      input: { input: { localDir: clips }, pool },
+      delays: { Pool_Add: 6000 },
+      moment: 'the pool exists but the workflow has not heard',
+      when: (p, s) => s.live.pools > 0 && !p.pool.created,
+      describe: () => 'worker killed after Pool_Add was sent, before its answer',
+      tasks: 3,
     });
-    await h.waitFor(
-      handle,
-      'the pool exists but the workflow has not heard',
-      (p, s) => s.live.pools > 0 && !p.pool.created,
-    );
-    await h.worker.kill();
-    await h.faults({});
-    await h.worker.start();
-    const result = await handle.result();
-    await h.assertCleanRun(
-      FILE,
-      'worker killed after Pool_Add was sent, before its answer',
-      before,
-      result,
-      3,
-    );
   });
 
   test('during the pool allocation wait', async () => {
-    const before = await h.stats();
-    const handle = await h.startRun('kill-pool-wait', {
-      input: { localDir: clips },
-      pool,
+    await killDuring({
+      id: 'kill-pool-wait',
+      input: { input: { localDir: clips }, pool },
+      moment: 'pool created, not steady',
+      when: (p) => p.pool.created && p.pool.allocationState === 'resizing',
+      describe: () => 'worker killed during the pool allocation wait',
+      tasks: 3,
     });
-    await h.waitFor(
-      handle,
-      'pool created, not steady',
-      (p) => p.pool.created && p.pool.allocationState === 'resizing',
-    );
-    await h.worker.restart();
-    const result = await handle.result();
-    await h.assertCleanRun(
-      FILE,
-      'worker killed during the pool allocation wait',
-      before,
-      result,
-      3,
-    );
   });
 
   test('between addCollection chunks of a 500-task job', async () => {
-    const dir = tinyFiles(500);
-    const before = await h.stats();
-    const adds = () =>
-      Object.values(before.operations.Task_AddCollection ?? {}).reduce((a, b) => a + b, 0);
-    const baseline = adds();
-    await h.faults({ responseDelayMs: { Task_AddCollection: 1200 } });
-    const handle = await h.startRun('kill-add-tasks', {
-      input: { localDir: dir, pattern: '*.bin' },
-      output: { extension: 'out', commandTemplate: copy },
-      pool: { lowPriorityNodes: 2, taskSlotsPerNode: 16 },
-    });
+    const answeredIn = (s: EmulatorStats) =>
+      Object.values(s.operations.Task_AddCollection ?? {}).reduce((a, b) => a + b, 0);
     let answered = 0;
-    await h.waitFor(handle, 'some chunks added, not all', (p, s) => {
-      answered =
-        Object.values(s.operations.Task_AddCollection ?? {}).reduce((a, b) => a + b, 0) - baseline;
-      return p.phase === 'adding-tasks' && answered >= 1 && answered < 5;
+    await killDuring({
+      id: 'kill-add-tasks',
+      input: {
+        input: { localDir: tinyFiles(500), pattern: '*.bin' },
+        output: { extension: 'out', commandTemplate: copy },
+        pool: { lowPriorityNodes: 2, taskSlotsPerNode: 16 },
+      },
+      delays: { Task_AddCollection: 1200 },
+      moment: 'some chunks added, not all',
+      when: (p, s, { before }) => {
+        answered = answeredIn(s) - answeredIn(before);
+        return p.phase === 'adding-tasks' && answered >= 1 && answered < 5;
+      },
+      describe: () => `worker killed between addCollection chunks (${answered} of 5 answered)`,
+      tasks: 500,
     });
-    await h.worker.kill();
-    await h.faults({});
-    await h.worker.start();
-    const result = await handle.result();
-    await h.assertCleanRun(
-      FILE,
-      `worker killed between addCollection chunks (${answered} of 5 answered)`,
-      before,
-      result,
-      500,
-    );
   });
 
   test('during the durable wait', async () => {
-    const before = await h.stats();
-    const handle = await h.startRun('kill-wait', {
-      input: { localDir: clips },
-      output: { commandTemplate: '/bin/bash -c "sleep 3; ffmpeg -y -i {input} {output}"' },
-      pool,
+    await killDuring({
+      id: 'kill-wait',
+      input: {
+        input: { localDir: clips },
+        output: { commandTemplate: '/bin/bash -c "sleep 3; ffmpeg -y -i {input} {output}"' },
+        pool,
+      },
+      moment: 'tasks running',
+      when: (p) => p.phase === 'running' && p.tasks.counts.running > 0,
+      describe: () => 'worker killed during the durable wait',
+      tasks: 3,
     });
-    await h.waitFor(
-      handle,
-      'tasks running',
-      (p) => p.phase === 'running' && p.tasks.counts.running > 0,
-    );
-    await h.worker.restart();
-    const result = await handle.result();
-    await h.assertCleanRun(FILE, 'worker killed during the durable wait', before, result, 3);
   });
 
   test('during output verification', async () => {
-    const before = await h.stats();
-    await h.faults({ responseDelayMs: { Task_List: 4000 } });
-    const handle = await h.startRun('kill-collect', {
-      input: { localDir: clips },
-      pool,
+    await killDuring({
+      id: 'kill-collect',
+      input: { input: { localDir: clips }, pool },
+      delays: { Task_List: 4000 },
+      moment: 'collecting results',
+      when: (p) => p.phase === 'collecting',
+      describe: () => 'worker killed during result collection and verification',
+      tasks: 3,
     });
-    await h.waitFor(handle, 'collecting results', (p) => p.phase === 'collecting');
-    await h.worker.kill();
-    await h.faults({});
-    await h.worker.start();
-    const result = await handle.result();
-    await h.assertCleanRun(
-      FILE,
-      'worker killed during result collection and verification',
-      before,
-      result,
-      3,
-    );
   });
 
   test('during the download of the outputs', async () => {
-    const dir = bigFiles(8, 12);
     const download = fs.mkdtempSync(path.join(os.tmpdir(), 'kill-download-'));
-    const before = await h.stats();
-    const handle = await h.startRun('kill-download', {
-      input: { localDir: dir, pattern: '*.bin' },
-      output: { extension: 'out', commandTemplate: copy, downloadDir: download },
-      pool,
+    await killDuring({
+      id: 'kill-download',
+      input: {
+        input: { localDir: bigFiles(8, 12), pattern: '*.bin' },
+        output: { extension: 'out', commandTemplate: copy, downloadDir: download },
+        pool,
+      },
+      moment: 'downloading',
+      when: (p) => p.phase === 'downloading',
+      describe: () => 'worker killed during the download of the outputs',
+      tasks: 8,
     });
-    await h.waitFor(handle, 'downloading', (p) => p.phase === 'downloading');
-    await h.worker.restart();
-    const result = await handle.result();
-    await h.assertCleanRun(
-      FILE,
-      'worker killed during the download of the outputs',
-      before,
-      result,
-      8,
-    );
     const files = fs.readdirSync(download).sort();
     assert.deepEqual(
       files,
@@ -216,29 +201,16 @@ describe('worker killed with SIGKILL and restarted', () => {
   });
 
   test('during cleanup', async () => {
-    const before = await h.stats();
-    await h.faults({ responseDelayMs: { Pool_Delete: 5000 } });
-    const handle = await h.startRun('kill-cleanup', {
-      input: { localDir: clips },
-      pool,
+    await killDuring({
+      id: 'kill-cleanup',
+      input: { input: { localDir: clips }, pool },
+      delays: { Pool_Delete: 5000 },
+      // The job is deleted before the pool: once it is, the (delayed) pool delete is in flight.
+      moment: 'deleting the pool',
+      when: (p) => p.phase === 'cleaning-up' && p.cleanup.deleted.some((d) => d.startsWith('job ')),
+      settleMs: 500,
+      describe: () => 'worker killed during cleanup (pool delete in flight)',
+      tasks: 3,
     });
-    // The job is deleted before the pool: once it is, the (delayed) pool delete is in flight.
-    await h.waitFor(
-      handle,
-      'deleting the pool',
-      (p) => p.phase === 'cleaning-up' && p.cleanup.deleted.some((d) => d.startsWith('job ')),
-    );
-    await sleep(500);
-    await h.worker.kill();
-    await h.faults({});
-    await h.worker.start();
-    const result = await handle.result();
-    await h.assertCleanRun(
-      FILE,
-      'worker killed during cleanup (pool delete in flight)',
-      before,
-      result,
-      3,
-    );
   });
 });

@@ -8,19 +8,28 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { createAzureClients } from '../../src/clients';
+import { createAzureClients } from '../../src/azure-clients';
 import { loadConfig, PROJECT_ROOT, type AppConfig } from '../../src/config';
 import { startTestStack, type LocalStack, type StartStackOptions } from '../../src/stack/stack';
 import type { ActivityClients } from '../../src/activities';
-import type { TranscodeInput } from '../../src/workflows/transcode/input';
-import { progressQuery } from '../../src/workflows/transcode/messages';
-import type { Progress } from '../../src/workflows/transcode/progress';
-import type { transcodeWorkflow, TranscodeResult } from '../../src/workflows/transcode/workflow';
-import { createdSince, emulatorStats, setEmulatorFaults, type EmulatorStats } from './emulator';
-import { WorkerProcess } from './worker-process';
+import {
+  type TranscodeInput,
+  progressQuery,
+  type Progress,
+  type TranscodeResult,
+  type TranscodeWorkflow,
+  TRANSCODE_WORKFLOW_TYPE,
+} from '../../src/transcode';
+import {
+  createdSince,
+  emulatorStats,
+  setEmulatorFaults,
+  type EmulatorStats,
+} from 'azure-batch-emulator/control';
+import { WorkerProcess } from '../../src/stack/worker-process';
 import { dataConverter } from '../../src/payload-codec';
 
-export type TranscodeHandle = WorkflowHandle<typeof transcodeWorkflow>;
+export type TranscodeHandle = WorkflowHandle<TranscodeWorkflow>;
 
 /** Settings that make a killed worker's work come back within seconds, not minutes. */
 export const PROMPT_RETRIES: TranscodeInput['polling'] = {
@@ -72,7 +81,7 @@ export class FaultHarness {
     const env = { ...this.stack.env, TEMPORAL_TASK_QUEUE: this.taskQueue };
     this.config = loadConfig({ ...process.env, ...env });
     this.azure = createAzureClients(this.config);
-    this.worker = new WorkerProcess(env);
+    this.worker = new WorkerProcess({ env });
     await this.worker.start();
     this.connection = await Connection.connect({ address: this.config.temporal.address });
     this.client = new Client({ connection: this.connection, dataConverter });
@@ -87,11 +96,31 @@ export class FaultHarness {
 
   /** Starts a run; unless the scenario says otherwise: cleanup `always`, prompt retries. */
   async startRun(name: string, input: TranscodeInput) {
-    return this.client.workflow.start<typeof transcodeWorkflow>('transcodeWorkflow', {
+    return this.client.workflow.start<TranscodeWorkflow>(TRANSCODE_WORKFLOW_TYPE, {
       taskQueue: this.taskQueue,
       workflowId: `${name}-${Date.now()}`,
       args: [{ cleanup: { policy: 'always' }, polling: PROMPT_RETRIES, ...input }],
     });
+  }
+
+  /** A run whose tasks sleep before converting, so something can happen while they run. */
+  startSlowRun(name: string, input: TranscodeInput, seconds: number) {
+    return this.startRun(name, {
+      ...input,
+      output: {
+        ...input.output,
+        commandTemplate: `/bin/bash -c "sleep ${seconds}; ffmpeg -y -i {input} {output}"`,
+      },
+    });
+  }
+
+  /** Waits until some of the run's tasks are running. */
+  tasksRunning(handle: TranscodeHandle): Promise<Progress> {
+    return this.waitFor(
+      handle,
+      'tasks running',
+      (p) => p.phase === 'running' && p.tasks.counts.running > 0,
+    );
   }
 
   stats(): Promise<EmulatorStats> {

@@ -11,9 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Page } from 'playwright-core';
 import { makeSampleClips } from '../../src/demo/samples';
-import { transcodePhaseKey } from '../../src/workflows/search-attributes';
-import { progressQuery } from '../../src/workflows/transcode/messages';
-import type { transcodeWorkflow } from '../../src/workflows/transcode/workflow';
+import { transcodePhaseKey, progressQuery, type TranscodeWorkflow } from '../../src/transcode';
 import { testConfig } from '../helpers/stack';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 import {
@@ -33,7 +31,7 @@ type Counts = Record<'tasks' | 'active' | 'running' | 'succeeded' | 'failed' | '
 describe('Temporal Web UI', { skip: browserMissing(), timeout: 90_000 }, () => {
   let tw: TestWorker;
   let browser: Browser;
-  let handle: WorkflowHandle<typeof transcodeWorkflow>;
+  let handle: WorkflowHandle<TranscodeWorkflow>;
   let page: Page;
   let uiUrl: string;
   let clips: string;
@@ -51,7 +49,7 @@ describe('Temporal Web UI', { skip: browserMissing(), timeout: 90_000 }, () => {
     uiUrl = tw.config.temporal.uiUrl;
     clips = fs.mkdtempSync(path.join(os.tmpdir(), 'web-ui-clips-'));
     await makeSampleClips(clips, FILES, 1);
-    handle = await tw.client.workflow.start<typeof transcodeWorkflow>('transcodeWorkflow', {
+    handle = await tw.client.workflow.start<TranscodeWorkflow>('transcodeWorkflow', {
       taskQueue: tw.taskQueue,
       workflowId,
       args: [

@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  DEFAULT_START_TASK,
+  TUTORIAL_DEFAULTS,
   InvalidInputError,
   deriveBatchId,
   deriveContainerName,
   planTranscode,
-} from '../../src/workflows/transcode/input';
-import {
-  duplicateOutputs,
-  outputNameFor,
-  planTasks,
-} from '../../src/workflows/transcode/task-plan';
+} from '../../src/transcode';
+import { duplicateOutputs, outputNameFor, planTasks } from '../../src/transcode';
 import { matchesGlob } from '../../src/activities/glob';
 
 test('defaults are the tutorial’s: 0 dedicated, 5 low-priority, STANDARD_A1_v2, ffmpeg start task, 30 min', () => {
@@ -19,7 +15,7 @@ test('defaults are the tutorial’s: 0 dedicated, 5 low-priority, STANDARD_A1_v2
   assert.equal(plan.pool.dedicatedNodes, 0);
   assert.equal(plan.pool.lowPriorityNodes, 5);
   assert.equal(plan.pool.vmSize, 'STANDARD_A1_v2');
-  assert.equal(plan.pool.startTaskCommand, DEFAULT_START_TASK);
+  assert.equal(plan.pool.startTaskCommand, TUTORIAL_DEFAULTS.pool.startTaskCommand);
   assert.equal(plan.timeoutMs, 30 * 60_000);
   assert.equal(plan.extension, 'mp3');
   assert.deepEqual(plan.cleanup, {

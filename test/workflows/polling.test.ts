@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planTranscode } from '../../src/workflows/transcode/input';
+import { planTranscode } from '../../src/transcode';
 import {
   firstPoolPollIntervalMs,
   nextPoolPollIntervalMs,
   nextTaskPollIntervalMs,
 } from '../../src/workflows/transcode/polling';
-import { halvingPolicy, shippedPolicy, simulate } from '../../src/bench/polling-sim';
+import { halvingPolicy, shippedPolicy, simulate } from '../../bench/polling-sim';
 
 const bounds = { minIntervalMs: 250, maxIntervalMs: 15_000 };
 

@@ -1,5 +1,6 @@
 // The transcode workflow end to end on the real local stack: Temporal dev server, Azurite,
 // the Batch emulator running ffmpeg, and the project's own worker.
+// Over 300 lines: one short scenario per behaviour of the run, sharing one stack and worker.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,16 +12,13 @@ import { Worker } from '@temporalio/worker';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { findTemporalCli } from '../../src/stack/bootstrap.cjs';
-import { createAzureClients } from '../../src/clients';
+import { createAzureClients } from '../../src/azure-clients';
 import { makeClip, makeSampleClips, probe } from '../../src/demo/samples';
-import {
-  approveCleanupSignal,
-  cancelSignal,
-  progressQuery,
-} from '../../src/workflows/transcode/messages';
-import type { TranscodeInput } from '../../src/workflows/transcode/input';
-import type { CarriedState, transcodeWorkflow } from '../../src/workflows/transcode/workflow';
-import { createdSince, emulatorStats, setEmulatorFaults } from '../helpers/emulator';
+import { approveCleanupSignal, cancelSignal, progressQuery } from '../../src/transcode';
+import type { TranscodeInput } from '../../src/transcode';
+import type { RunState } from '../../src/workflows/transcode/state';
+import type { TranscodeWorkflow } from '../../src/transcode';
+import { createdSince, emulatorStats, setEmulatorFaults } from 'azure-batch-emulator/control';
 import { testConfig } from '../helpers/stack';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 
@@ -38,7 +36,7 @@ describe('transcode workflow', () => {
   });
 
   function start(id: string, input: TranscodeInput) {
-    return tw.client.workflow.start<typeof transcodeWorkflow>('transcodeWorkflow', {
+    return tw.client.workflow.start<TranscodeWorkflow>('transcodeWorkflow', {
       taskQueue: tw.taskQueue,
       workflowId: `${id}-${Date.now()}`,
       args: [input],
@@ -180,19 +178,28 @@ describe('transcode workflow', () => {
     await batch.pool.deleteMethod(progress.pool.id);
   });
 
-  test('cancel during the wait: job terminated, resources cleaned', async () => {
-    const handle = await start('cancel', {
-      input: { localDir: clips },
+  /** Runs whose tasks take 30 s, so they can be stopped while they run. */
+  const slowRun = (name: string, pattern?: string) =>
+    start(name, {
+      input: { localDir: clips, pattern },
       output: { commandTemplate: '/bin/bash -c "sleep 30; ffmpeg -y -i {input} {output}"' },
       pool: { lowPriorityNodes: 1 },
       cleanup: { policy: 'always' },
       polling: fast,
     });
+
+  async function tasksRunning(handle: Awaited<ReturnType<typeof start>>): Promise<void> {
     for (let i = 0; i < 300; i++) {
       const progress = await handle.query(progressQuery);
-      if (progress.phase === 'running' && progress.tasks.counts.running > 0) break;
+      if (progress.phase === 'running' && progress.tasks.counts.running > 0) return;
       await sleep(100);
     }
+    assert.fail('no task started running');
+  }
+
+  test('cancel during the wait: job terminated, resources cleaned', async () => {
+    const handle = await slowRun('cancel');
+    await tasksRunning(handle);
     await handle.signal(cancelSignal, { reason: 'test says stop' });
     const result = await handle.result();
     assert.equal(result.status, 'cancelled');
@@ -205,18 +212,8 @@ describe('transcode workflow', () => {
   });
 
   test('temporal workflow cancel does the same as the cancel signal, and the run shows Canceled', async () => {
-    const handle = await start('wfcancel', {
-      input: { localDir: clips, pattern: 'LowPriVMs-[12].mp4' },
-      output: { commandTemplate: '/bin/bash -c "sleep 30; ffmpeg -y -i {input} {output}"' },
-      pool: { lowPriorityNodes: 1 },
-      cleanup: { policy: 'always' },
-      polling: fast,
-    });
-    for (let i = 0; i < 300; i++) {
-      const progress = await handle.query(progressQuery);
-      if (progress.phase === 'running' && progress.tasks.counts.running > 0) break;
-      await sleep(100);
-    }
+    const handle = await slowRun('wfcancel', 'LowPriVMs-[12].mp4');
+    await tasksRunning(handle);
     await handle.cancel();
     await assert.rejects(handle.result(), (err: unknown) => {
       assert.ok(err instanceof WorkflowFailedError);
@@ -293,28 +290,29 @@ describe('transcode workflow', () => {
       const carried =
         history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[1]?.data;
       if (carried) {
-        const state = JSON.parse(Buffer.from(carried).toString()) as CarriedState;
-        resumedIn.push(state.progress.phase);
+        const state = JSON.parse(Buffer.from(carried).toString()) as RunState;
+        resumedIn.push(state.resumeAt);
       }
       runs++;
     }
     assert.ok(runs >= 3, `expected at least 3 runs in the chain, listed ${runs}`);
     // Both durable waits continue as new: the pool wait and the task wait.
-    assert.ok(resumedIn.includes('waiting-for-pool'), `runs resumed in ${resumedIn.join(', ')}`);
-    assert.ok(resumedIn.includes('running'), `runs resumed in ${resumedIn.join(', ')}`);
+    assert.ok(resumedIn.includes('pool-wait'), `runs resumed in ${resumedIn.join(', ')}`);
+    assert.ok(resumedIn.includes('task-wait'), `runs resumed in ${resumedIn.join(', ')}`);
   });
 
   test('bad input fails before anything is created, with every problem listed', async () => {
+    const missing = path.join(os.tmpdir(), `missing-${Date.now()}`);
     const before = await emulatorStats(tw.config.batch.url);
     const handle = await start('bad', {
-      input: { localDir: '/nonexistent/folder' },
+      input: { localDir: missing },
       cleanup: { policy: 'always' },
     });
     await assert.rejects(handle.result(), (err: unknown) => {
       assert.ok(err instanceof WorkflowFailedError);
       assert.match(
         String((err.cause as Error).message),
-        /Input folder \/nonexistent\/folder does not exist/,
+        new RegExp(`Input folder ${missing} does not exist`),
       );
       return true;
     });

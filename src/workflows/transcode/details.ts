@@ -1,6 +1,6 @@
 // The run as Markdown for the Web UI's "Current Details": phase, task counts, failures and
 // the pool's nodes, refreshed at every poll.
-import type { Progress } from './progress';
+import type { Progress } from '../../transcode';
 
 const MAX_FAILURES_SHOWN = 10;
 

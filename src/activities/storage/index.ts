@@ -1,0 +1,26 @@
+// Every blob storage call of the project: inspect and upload inputs, verify and download
+// outputs, delete the input container, and make the SAS URLs Batch needs (never returned
+// to the workflow). Made by a factory over the clients, so Azure and Azurite are the same code.
+import { createAccessActivities } from './access';
+import type { StorageClients } from './clients';
+import { createContainerActivities } from './containers';
+import { createInspectActivities } from './inspect';
+import { createOutputActivities } from './outputs';
+import { createUploadActivities } from './upload';
+
+export type { StorageClients } from './clients';
+export { blobUrlWithSas, containerSasUrl } from './access';
+export { OUTPUTS_LISTED, type VerifiedOutputs } from './outputs';
+export type { TransferSummary } from './transfer';
+
+export function createStorageActivities(clients: StorageClients) {
+  return {
+    ...createAccessActivities(clients),
+    ...createInspectActivities(clients),
+    ...createContainerActivities(clients),
+    ...createUploadActivities(clients),
+    ...createOutputActivities(clients),
+  };
+}
+
+export type StorageActivities = ReturnType<typeof createStorageActivities>;

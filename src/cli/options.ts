@@ -1,0 +1,78 @@
+// Command-line options of `client start` → the workflow's input.
+import path from 'node:path';
+import {
+  TUTORIAL_DEFAULTS as D,
+  type CleanupDecision,
+  type CleanupPolicy,
+  type TranscodeInput,
+} from '../transcode';
+
+export interface StartOptions {
+  input?: string;
+  blobContainer?: string;
+  blobPrefix?: string;
+  pattern?: string;
+  extension?: string;
+  command?: string;
+  download?: string;
+  poolId?: string;
+  existingPool?: string;
+  vmSize?: string;
+  dedicated?: number;
+  lowPriority?: number;
+  slotsPerNode?: number;
+  jobId?: string;
+  timeout?: number;
+  cleanup?: CleanupPolicy;
+  decisionTimeout?: number;
+  defaultDecision?: CleanupDecision;
+}
+
+export function inputFromOptions(options: StartOptions): TranscodeInput {
+  const input: TranscodeInput = {
+    input: {
+      localDir: options.input ? path.resolve(options.input) : undefined,
+      blobContainer: options.blobContainer,
+      blobPrefix: options.blobPrefix,
+      pattern: options.pattern,
+    },
+    output: {
+      extension: options.extension,
+      commandTemplate: options.command,
+      downloadDir: options.download ? path.resolve(options.download) : undefined,
+    },
+    pool: {
+      id: options.poolId,
+      existingPoolId: options.existingPool,
+      vmSize: options.vmSize,
+      dedicatedNodes: options.dedicated,
+      lowPriorityNodes: options.lowPriority,
+      taskSlotsPerNode: options.slotsPerNode,
+    },
+    job: { id: options.jobId },
+    timeoutMinutes: options.timeout,
+    cleanup: {
+      policy: options.cleanup,
+      decisionTimeoutMinutes: options.decisionTimeout,
+      defaultDecision: options.defaultDecision,
+    },
+  };
+  return JSON.parse(JSON.stringify(input)) as TranscodeInput; // drop undefined keys
+}
+
+/** The input as Markdown for the Web UI's "Details" panel of the run. */
+export function inputDetails(input: TranscodeInput): string {
+  const source =
+    input.input.localDir ?? `${input.input.blobContainer}/${input.input.blobPrefix ?? ''}`;
+  const pool = input.pool?.existingPoolId
+    ? `existing pool \`${input.pool.existingPoolId}\` (never deleted)`
+    : `${input.pool?.dedicatedNodes ?? D.pool.dedicatedNodes} dedicated + ${input.pool?.lowPriorityNodes ?? D.pool.lowPriorityNodes} low-priority ` +
+      `${input.pool?.vmSize ?? D.pool.vmSize} nodes`;
+  return [
+    `**Input:** \`${source}\` (${input.input.pattern ?? D.pattern})`,
+    `**Output:** .${input.output?.extension ?? D.extension}` +
+      (input.output?.downloadDir ? `, downloaded to \`${input.output.downloadDir}\`` : ''),
+    `**Pool:** ${pool}`,
+    `**Timeout:** ${input.timeoutMinutes ?? D.timeoutMinutes} min · **cleanup:** ${input.cleanup?.policy ?? D.cleanup.policy}`,
+  ].join('\n\n');
+}

@@ -1,0 +1,77 @@
+// What a run's pending activities tell a watcher: the upload's heartbeat (files and bytes so far)
+// and activities retrying after a failure. Read from `handle.describe()`, decoded with the
+// client's own data converter (codecs included), as the SDK decodes any payload.
+import type { LoadedDataConverter, Payload } from '@temporalio/common';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import type { Progress } from '../transcode';
+import type { Retrying, UploadProgress } from './format';
+
+/** The fields read from `describe().raw.pendingActivities[]`. */
+export interface PendingActivityLike {
+  activityType?: { name?: string | null } | null;
+  attempt?: number | null;
+  heartbeatDetails?: { payloads?: Payload[] | null } | null;
+  lastFailure?: { message?: string | null } | null;
+}
+
+/** What uploadInputs heartbeats (src/activities/storage/transfer.ts). */
+interface TransferHeartbeat {
+  watermark: number;
+  transferred: number;
+  skipped: number;
+  bytes: number;
+}
+
+function isTransferHeartbeat(value: unknown): value is TransferHeartbeat {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return ['watermark', 'transferred', 'skipped', 'bytes'].every((k) => typeof v[k] === 'number');
+}
+
+export interface PendingView {
+  upload?: UploadProgress;
+  retrying: Retrying[];
+}
+
+export async function readPending(
+  pending: readonly PendingActivityLike[],
+  converter: LoadedDataConverter,
+  progress: Progress,
+): Promise<PendingView> {
+  const view: PendingView = { retrying: [] };
+  for (const activity of pending) {
+    const name = activity.activityType?.name ?? 'activity';
+    if (name === 'uploadInputs') {
+      const payloads = activity.heartbeatDetails?.payloads;
+      const [details] = payloads?.length
+        ? await decodeArrayFromPayloads(converter, payloads).catch(() => [])
+        : [];
+      view.upload = uploadProgress(isTransferHeartbeat(details) ? details : undefined, progress);
+    }
+    const attempt = activity.attempt ?? 1;
+    if (attempt > 1) {
+      view.retrying.push({
+        activity: name,
+        attempt,
+        message: activity.lastFailure?.message ?? undefined,
+      });
+    }
+  }
+  return view;
+}
+
+/** The upload so far; before the first heartbeat, nothing is done yet. */
+export function uploadProgress(
+  heartbeat: TransferHeartbeat | undefined,
+  progress: Progress,
+): UploadProgress {
+  return {
+    files: progress.files,
+    filesDone: heartbeat
+      ? Math.max(heartbeat.watermark, heartbeat.transferred + heartbeat.skipped)
+      : 0,
+    skipped: heartbeat?.skipped ?? 0,
+    bytes: progress.inputBytes,
+    bytesSent: heartbeat?.bytes ?? 0,
+  };
+}

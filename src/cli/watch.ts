@@ -1,0 +1,231 @@
+// Live progress of a run until it ends: one line rewritten in place on a TTY (with a bar), plain
+// lines at each change otherwise, JSON lines with --json. Each second it asks the workflow's
+// `progress` query; while files upload (and every few seconds, for retries) it also reads the
+// pending activities, whose heartbeats carry the upload's files and bytes.
+import type { WorkflowHandle } from '@temporalio/client';
+import {
+  progressQuery,
+  type Progress,
+  type TranscodeResult,
+  type TranscodeWorkflow,
+} from '../transcode';
+import { EtaEstimator } from './eta';
+import {
+  changeKey,
+  cleanupHint,
+  progressLine,
+  statusLine,
+  useColour,
+  yellow,
+  type Snapshot,
+} from './format';
+import { readPending, type PendingView } from './pending';
+
+export { EtaEstimator } from './eta';
+
+/** Where progress goes: process.stdout, or anything with write() in tests. */
+export interface Output {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface WatchOptions {
+  json: boolean;
+  /** Rewrite one line in place (a terminal); otherwise print a line at each change. */
+  tty: boolean;
+  intervalMs?: number;
+  /** Called once when the run waits for a cleanup decision (e.g. to ask the person). */
+  onCleanupDecision?: (progress: Progress) => Promise<void>;
+  out?: Output;
+  /** Default: on a TTY unless NO_COLOR is set. */
+  colour?: boolean;
+}
+
+/** Pending activities are read this often outside the upload (for retries). */
+const DESCRIBE_EVERY = 5;
+/** Failed looks in a row before saying so. */
+const QUIET_FAILURES = 3;
+
+export interface Renderer {
+  show(snapshot: Snapshot): void;
+  /** A message of its own, between progress lines. */
+  note(text: string): void;
+  /** Leave the line, e.g. before a question on the terminal. */
+  pause(): void;
+  end(): void;
+}
+
+/** One JSON object per line, at each change: {progress, upload?, etaMs?, retrying?} or {notice}. */
+export class JsonRenderer implements Renderer {
+  private last = '';
+  constructor(private readonly out: Output) {}
+  show(snapshot: Snapshot): void {
+    const key = changeKey(snapshot);
+    if (key === this.last) return;
+    this.last = key;
+    const { progress, upload, etaMs, retrying } = snapshot;
+    const line = {
+      progress,
+      upload,
+      etaMs: etaMs === undefined ? undefined : Math.round(etaMs),
+      retrying,
+    };
+    this.out.write(`${JSON.stringify(line)}\n`);
+  }
+  note(text: string): void {
+    this.out.write(`${JSON.stringify({ notice: text })}\n`);
+  }
+  pause(): void {}
+  end(): void {}
+}
+
+/** A plain line at each change of the facts (not at each tick of the estimate). */
+export class PlainRenderer implements Renderer {
+  private last = '';
+  constructor(
+    private readonly out: Output,
+    private readonly colour = false,
+  ) {}
+  show(snapshot: Snapshot): void {
+    const key = changeKey(snapshot);
+    if (key === this.last) return;
+    this.last = key;
+    this.out.write(`${progressLine(snapshot, this.colour)}\n`);
+  }
+  note(text: string): void {
+    this.out.write(`${yellow(text, this.colour)}\n`);
+  }
+  pause(): void {}
+  end(): void {}
+}
+
+/** One live line, rewritten in place; a finished phase's last line stays above it. */
+export class TtyRenderer implements Renderer {
+  private live = false;
+  private phase?: string;
+  private lastSnapshot?: Snapshot;
+  constructor(
+    private readonly out: Output,
+    private readonly colour: boolean,
+  ) {}
+  show(snapshot: Snapshot): void {
+    if (this.live && snapshot.progress.phase !== this.phase) this.out.write('\n');
+    this.phase = snapshot.progress.phase;
+    this.lastSnapshot = snapshot;
+    const width = this.out.columns || 100; // 0 on a terminal of unknown size
+    this.out.write(`\r\u001b[2K${statusLine(snapshot, { colour: this.colour, width })}`);
+    this.live = true;
+  }
+  note(text: string): void {
+    if (this.live) this.out.write('\r\u001b[2K');
+    this.out.write(`${yellow(text, this.colour)}\n`);
+    this.live = false;
+    if (this.lastSnapshot) this.show(this.lastSnapshot);
+  }
+  pause(): void {
+    if (this.live) this.out.write('\n');
+    this.live = false;
+    this.phase = undefined;
+  }
+  end(): void {
+    this.pause();
+  }
+}
+
+export function createRenderer(options: WatchOptions, out: Output): Renderer {
+  if (options.json) return new JsonRenderer(out);
+  const colour = options.colour ?? useColour(out);
+  return options.tty ? new TtyRenderer(out, colour) : new PlainRenderer(out, colour);
+}
+
+type TranscodeHandle = WorkflowHandle<TranscodeWorkflow>;
+
+/** One look at the run: its progress query, and its pending activities when they matter. */
+class Looker {
+  private readonly eta = new EtaEstimator();
+  private pending: PendingView = { retrying: [] };
+  private looks = 0;
+
+  constructor(private readonly handle: TranscodeHandle) {}
+
+  async look(): Promise<Snapshot> {
+    const progress = await this.handle.query(progressQuery);
+    if (progress.phase === 'uploading' || this.looks % DESCRIBE_EVERY === 0) {
+      const description = await this.handle.describe();
+      const pending = await readPending(
+        description.raw.pendingActivities ?? [],
+        this.handle.client.options.loadedDataConverter,
+        progress,
+      );
+      // The upload just completed (no longer pending) but the run has not moved on yet: keep
+      // showing how far it got rather than starting again from zero.
+      pending.upload ??= progress.phase === 'uploading' ? this.pending.upload : undefined;
+      this.pending = pending;
+    }
+    this.looks++;
+    const etaMs =
+      progress.phase === 'running'
+        ? this.eta.estimate(progress.tasks.counts.completed, progress.tasks.total)
+        : undefined;
+    return {
+      progress,
+      upload: progress.phase === 'uploading' ? this.pending.upload : undefined,
+      etaMs,
+      retrying: this.pending.retrying.length > 0 ? this.pending.retrying : undefined,
+    };
+  }
+}
+
+export async function watchRun(
+  handle: TranscodeHandle,
+  options: WatchOptions,
+): Promise<TranscodeResult> {
+  const out = options.out ?? process.stdout;
+  const renderer = createRenderer(options, out);
+  let finished = false;
+  const result = handle.result().finally(() => {
+    finished = true;
+  });
+  const looker = new Looker(handle);
+  let asked = false;
+  let failures = 0;
+  try {
+    while (!finished) {
+      let snapshot: Snapshot | undefined;
+      try {
+        snapshot = await looker.look();
+        failures = 0;
+      } catch (err) {
+        // The run may have just closed, or no worker answers yet: try again, and say so if it lasts.
+        if (++failures === QUIET_FAILURES && !finished) {
+          renderer.note(
+            `No progress from ${handle.workflowId} yet (is a worker running?): ` +
+              (err instanceof Error ? err.message : String(err)),
+          );
+        }
+      }
+      if (snapshot) {
+        renderer.show(snapshot);
+        const { progress } = snapshot;
+        if (progress.phase === 'awaiting-cleanup-decision' && !asked) {
+          asked = true;
+          if (options.onCleanupDecision) {
+            renderer.pause();
+            await options.onCleanupDecision(progress);
+          } else {
+            renderer.note(cleanupHint(progress));
+          }
+        }
+      }
+      await Promise.race([result.catch(() => undefined), sleep(options.intervalMs ?? 1000)]);
+    }
+  } finally {
+    renderer.end();
+  }
+  return await result;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,42 @@
+// Every default of a run in one place: the tutorial's pool, image, command and timeouts, and
+// the polling that keeps a long run's history small. The plan, the client and the bench read
+// them from here.
+import type { ImageSpec } from './input';
+
+/** Ubuntu 24.04: the tutorial's 18.04 image is retired on Azure Batch, 22.04 retires in 2027. */
+export const DEFAULT_IMAGE: ImageSpec = {
+  publisher: 'canonical',
+  offer: 'ubuntu-24_04-lts',
+  sku: 'server',
+  version: 'latest',
+  nodeAgentSkuId: 'batch.node.ubuntu 24.04',
+};
+
+export const TUTORIAL_DEFAULTS = {
+  pattern: '*.mp4',
+  extension: 'mp3',
+  /** `{input}` and `{output}` become fixed, shell-safe local names on the node. */
+  commandTemplate: '/bin/bash -c "ffmpeg -hide_banner -nostdin -y -i {input} {output}"',
+  pool: {
+    vmSize: 'STANDARD_A1_v2',
+    dedicatedNodes: 0,
+    lowPriorityNodes: 5,
+    taskSlotsPerNode: 1,
+    image: DEFAULT_IMAGE,
+    startTaskCommand: '/bin/bash -c "apt-get update && apt-get install -y ffmpeg"',
+    allocationTimeoutMinutes: 20,
+  },
+  timeoutMinutes: 30,
+  cleanup: { policy: 'ask', decisionTimeoutMinutes: 60, defaultDecision: 'delete' },
+  polling: {
+    minIntervalSeconds: 0.25,
+    maxIntervalSeconds: 15,
+    /** A run stays under 500 events with room for the results and cleanup. */
+    maxHistoryEvents: 400,
+    callTimeoutSeconds: 30,
+    heartbeatTimeoutSeconds: 30,
+  },
+} as const;
+
+/** The polling defaults alone (the bench replays them). */
+export const DEFAULT_POLLING = TUTORIAL_DEFAULTS.polling;

@@ -1,0 +1,13 @@
+// The transcode model: what a run is, shared by the workflow, activities, clients, stack and
+// bench. It imports none of them.
+export * from './defaults';
+export * from './error-types';
+export * from './ids';
+export * from './input';
+export * from './messages';
+export * from './plan';
+export * from './progress';
+export * from './result';
+export * from './search-attributes';
+export * from './task-plan';
+export * from './workflow-type';

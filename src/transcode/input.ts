@@ -1,0 +1,74 @@
+// The transcode workflow's input as a client sends it: every field optional but the source.
+// Defaults live in defaults.ts; planTranscode (plan.ts) validates and fills them in.
+
+export type CleanupPolicy = 'ask' | 'always' | 'never';
+export type CleanupDecision = 'delete' | 'keep';
+
+export interface ImageSpec {
+  publisher: string;
+  offer: string;
+  sku: string;
+  version: string;
+  nodeAgentSkuId: string;
+}
+
+export interface TranscodeInput {
+  /** Files to convert: a folder on the worker's machine, or blobs already uploaded. */
+  input: {
+    localDir?: string;
+    /** An existing container holding the inputs (then never deleted by this workflow). */
+    blobContainer?: string;
+    blobPrefix?: string;
+    /** Glob on file names (not paths): `*`, `?`, `[abc]`. Default: TUTORIAL_DEFAULTS.pattern. */
+    pattern?: string;
+  };
+  output?: {
+    /** Output extension without the dot. Default `mp3`. */
+    extension?: string;
+    /** Command run per file; `{input}` and `{output}` are replaced by safe local file names. */
+    commandTemplate?: string;
+    /** Download the outputs to this folder on the worker's machine. */
+    downloadDir?: string;
+    /** Output container; default derived from the workflow id. */
+    container?: string;
+  };
+  pool?: {
+    /** Default derived from the workflow id. */
+    id?: string;
+    /** Use this existing pool instead of creating one; it is never deleted. */
+    existingPoolId?: string;
+    vmSize?: string;
+    dedicatedNodes?: number;
+    lowPriorityNodes?: number;
+    taskSlotsPerNode?: number;
+    image?: Partial<ImageSpec>;
+    startTaskCommand?: string;
+    /** How long the pool may take to reach steady with a usable node. Default 20 min. */
+    allocationTimeoutMinutes?: number;
+  };
+  job?: { id?: string };
+  /** How long the tasks may run, as in the tutorial. Default 30 min. */
+  timeoutMinutes?: number;
+  cleanup?: {
+    policy?: CleanupPolicy;
+    /** With policy `ask`: how long to wait for `approveCleanup`. Default 60 min. */
+    decisionTimeoutMinutes?: number;
+    /** With policy `ask`: what happens when nobody decides. Default `delete`. */
+    defaultDecision?: CleanupDecision;
+  };
+  polling?: {
+    /** Shortest wait between two polls. Default 0.25 s. */
+    minIntervalSeconds?: number;
+    /** Longest wait between two polls. Default 15 s. */
+    maxIntervalSeconds?: number;
+    /**
+     * Continue-as-new once a run's history has this many events (or when the server suggests
+     * it). Default 400: a run stays under 500 events with room for the results and cleanup.
+     */
+    maxHistoryEvents?: number;
+    /** Time limit of one Azure call before it is retried. Default 30 s. */
+    callTimeoutSeconds?: number;
+    /** A transfer or bulk add that stops heartbeating this long is retried elsewhere. Default 30 s. */
+    heartbeatTimeoutSeconds?: number;
+  };
+}

@@ -1,0 +1,70 @@
+// Step 7: the input container deleted (as in the tutorial), then the job and pool per the
+// policy — only those this run created, and only once a person or the deadline decides.
+import { condition } from '@temporalio/workflow';
+import { step } from './failures';
+import type { Run } from './run';
+import type { CleanupDecisionRecord } from './state';
+
+export async function cleanUp(run: Run): Promise<void> {
+  const { plan, state, progress } = run;
+  run.enter('cleaning-up');
+  if (state.created.inputContainer) {
+    await step(run, 'delete input container', async () => {
+      await run
+        .quick(`Delete container ${plan.inputContainer}`)
+        .deleteContainer({ name: plan.inputContainer });
+      progress.cleanup.deleted.push(`container ${plan.inputContainer}`);
+    });
+  }
+  if (!state.created.job && !state.created.pool) return;
+
+  const decision = await decide(run);
+  progress.cleanup.decision = decision;
+
+  if (state.created.job) {
+    if (decision.deleteJob) {
+      await step(run, 'delete job', async () => {
+        const deleted = await run
+          .quick(`Delete job ${plan.jobId}`)
+          .deleteJob({ jobId: plan.jobId, ownerWorkflowId: plan.owner });
+        if (deleted) progress.cleanup.deleted.push(`job ${plan.jobId}`);
+      });
+    } else progress.cleanup.kept.push(`job ${plan.jobId}`);
+  }
+  if (state.created.pool) {
+    if (decision.deletePool) {
+      await step(run, 'delete pool', async () => {
+        const deleted = await run
+          .quick(`Delete pool ${plan.pool.id}`)
+          .deletePool({ poolId: plan.pool.id, ownerWorkflowId: plan.owner });
+        if (deleted) progress.cleanup.deleted.push(`pool ${plan.pool.id}`);
+      });
+    } else progress.cleanup.kept.push(`pool ${plan.pool.id}`);
+  }
+}
+
+/** The signal's decision, the policy's, or — with `ask` — a wait until the deadline. */
+async function decide(run: Run): Promise<CleanupDecisionRecord> {
+  const { plan, state, progress } = run;
+  const byDefault = (): CleanupDecisionRecord => {
+    const remove = plan.cleanup.defaultDecision === 'delete';
+    return { deleteJob: remove, deletePool: remove, by: 'default' };
+  };
+  if (state.cleanupDecision) return state.cleanupDecision;
+  if (plan.cleanup.policy === 'ask') {
+    // Failed before any task could run (e.g. the pool got no node): there is nothing to
+    // inspect, so do not keep a pool waiting for a decision.
+    if (progress.tasksDeadline === undefined && progress.status === 'failed') return byDefault();
+    progress.cleanup.decisionDeadline = new Date(
+      Date.now() + plan.cleanup.decisionTimeoutMs,
+    ).toISOString();
+    run.enter('awaiting-cleanup-decision');
+    await condition(() => state.cleanupDecision !== undefined, plan.cleanup.decisionTimeoutMs, {
+      summary: 'Wait for the cleanup decision (approveCleanup)',
+    });
+    run.enter('cleaning-up');
+    return state.cleanupDecision ?? byDefault();
+  }
+  const remove = plan.cleanup.policy === 'always';
+  return { deleteJob: remove, deletePool: remove, by: 'policy' };
+}

@@ -1,0 +1,58 @@
+// What the run returns, and the one-line message that says how it went.
+import type { Progress, TranscodeResult } from '../../transcode';
+import type { Outputs } from './results';
+import type { Run } from './run';
+
+export function outcome(run: Run, { verified, downloaded }: Outputs): TranscodeResult {
+  const { plan, state, progress } = run;
+  if (progress.status === 'running') {
+    progress.status =
+      progress.failures.length > 0 || verified.missing.length > 0
+        ? 'partially-failed'
+        : 'succeeded';
+  }
+  run.enter('done');
+  return {
+    status: progress.status,
+    message: summarize(progress, verified.count, verified.missing.length),
+    counts: progress.tasks.counts,
+    outputContainer: plan.outputContainer,
+    outputCount: verified.count,
+    outputBytes: verified.bytes,
+    outputs: verified.first,
+    missingOutputs: verified.missing,
+    failedTasks: progress.failures,
+    unfinishedTasks: progress.unfinishedTasks,
+    downloaded,
+    resources: {
+      created: [
+        ...(progress.pool.created ? [`pool ${plan.pool.id}`] : []),
+        ...(progress.job.created ? [`job ${plan.jobId}`] : []),
+        ...(state.created.inputContainer ? [`container ${plan.inputContainer}`] : []),
+      ],
+      deleted: progress.cleanup.deleted,
+      kept: progress.cleanup.kept,
+    },
+    phaseMs: progress.phaseMs,
+    totalMs: Date.now() - state.startedAtMs,
+  };
+}
+
+function summarize(progress: Progress, outputs: number, missing: number): string {
+  const total = progress.tasks.total;
+  switch (progress.status) {
+    case 'cancelled':
+      return `Cancelled (${progress.cancelReason}); ${outputs} of ${total} outputs stored.`;
+    case 'timed-out':
+      return `Timed out with ${progress.unfinishedTasks.length} of ${total} task(s) unfinished; ${outputs} outputs stored.`;
+    case 'failed':
+      return `Failed: ${progress.error}`;
+    default:
+      return (
+        `${outputs} of ${total} file(s) converted` +
+        (progress.failures.length ? `; ${progress.failures.length} task(s) failed` : '') +
+        (missing ? `; ${missing} output(s) missing` : '') +
+        '.'
+      );
+  }
+}

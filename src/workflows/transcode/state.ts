@@ -1,0 +1,67 @@
+// The run's state: one plain object, carried whole by continue-as-new, so a new field is one
+// edit here. Everything else a step needs is derived from it.
+import {
+  emptyCounts,
+  type InputFile,
+  type Progress,
+  type TranscodeInput,
+  type TranscodePlan,
+  type TranscodeResult,
+} from '../../transcode';
+import { firstPoolPollIntervalMs, type TaskPollObservation } from './polling';
+
+/** Where the next run of a continue-as-new chain picks up. */
+export type ResumePoint = 'start' | 'pool-wait' | 'task-wait';
+
+/** The workflow's own signature: a continued run receives the state as its second argument. */
+export type ResumableTranscodeWorkflow = (
+  input: TranscodeInput,
+  resumed?: RunState,
+) => Promise<TranscodeResult>;
+
+export type CleanupDecisionRecord = NonNullable<Progress['cleanup']['decision']>;
+
+export interface RunState {
+  plan: TranscodePlan;
+  resumeAt: ResumePoint;
+  files: InputFile[];
+  progress: Progress;
+  /** Resources this run attempted to create: cleanup checks ownership and tolerates absence. */
+  created: { inputContainer: boolean; pool: boolean; job: boolean };
+  taskPoll: { intervalMs: number; last?: TaskPollObservation };
+  poolPollIntervalMs: number;
+  startedAtMs: number;
+  phaseStartedAtMs: number;
+  cleanupDecision?: CleanupDecisionRecord;
+}
+
+export function newRunState(plan: TranscodePlan, nowMs: number): RunState {
+  return {
+    plan,
+    resumeAt: 'start',
+    files: [],
+    created: { inputContainer: false, pool: false, job: false },
+    taskPoll: { intervalMs: plan.polling.minIntervalMs },
+    poolPollIntervalMs: firstPoolPollIntervalMs(plan.polling),
+    startedAtMs: nowMs,
+    phaseStartedAtMs: nowMs,
+    progress: {
+      workflowId: plan.workflowId,
+      phase: 'validating',
+      status: 'running',
+      files: 0,
+      inputBytes: 0,
+      pool: { id: plan.pool.id, created: false, reused: plan.pool.reuse, nodeStates: {} },
+      job: { id: plan.jobId, created: false, terminated: false },
+      tasks: { total: 0, added: 0, counts: emptyCounts() },
+      failures: [],
+      unfinishedTasks: [],
+      phaseMs: {},
+      startedAt: new Date(nowMs).toISOString(),
+      updatedAt: new Date(nowMs).toISOString(),
+      polls: 0,
+      continuedAsNew: 0,
+      cleanup: { policy: plan.cleanup.policy, deleted: [], kept: [] },
+    },
+  };
+}

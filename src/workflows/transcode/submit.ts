@@ -1,0 +1,29 @@
+// Steps 3 and 4: the job on the pool, then one task per file (deterministic ids, so a retried
+// add finds the same tasks).
+import type { Run } from './run';
+
+export async function submitTasks(run: Run): Promise<void> {
+  const { plan, state, progress } = run;
+  run.enter('creating-job');
+  state.created.job = true; // attempted: cleanup checks ownership and tolerates absence
+  await run.quick(`Create job ${plan.jobId}`).createJobIfAbsent({
+    jobId: plan.jobId,
+    poolId: plan.pool.id,
+    ownerWorkflowId: plan.owner,
+  });
+  progress.job.created = true;
+
+  run.enter('adding-tasks');
+  progress.tasks.total = run.tasks.length;
+  const added = await run.long(`Add ${run.tasks.length} tasks`).addTasks({
+    jobId: plan.jobId,
+    files: state.files,
+    extension: plan.extension,
+    commandTemplate: plan.commandTemplate,
+    inputContainer: plan.inputContainer,
+    outputContainer: plan.outputContainer,
+    // SAS URLs outlive the tasks' timeout; they are made inside the activity.
+    sasValidForMs: plan.timeoutMs + 2 * 3600_000,
+  });
+  progress.tasks.added = added.added + added.alreadyExisted;
+}
