@@ -37,7 +37,7 @@ export async function runDirect(
   const mark = () => marks.push(performance.now());
   const run = async () => {
     await acts.checkAccess();
-    const files = await acts.inspectLocalInput({ dir: args.dir, pattern: args.pattern });
+    const { files } = await acts.inspectLocalInput({ dir: args.dir, pattern: args.pattern });
     mark();
     await Promise.all([
       (async () => {

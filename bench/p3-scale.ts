@@ -50,6 +50,8 @@ export async function benchScale(
           dedicatedNodes: sizes.nodes,
           lowPriorityNodes: 0,
           taskSlotsPerNode: sizes.slotsPerNode,
+          // Batch allows at most 4 slots per core: 16 slots need a 4-core size.
+          vmSize: 'STANDARD_D4s_v3',
         },
         timeoutMinutes: 60,
         cleanup: { policy: 'always' },

@@ -40,6 +40,21 @@ export function tutorialClipPath(env: NodeJS.ProcessEnv = process.env): string |
   return fs.existsSync(candidate) ? candidate : undefined;
 }
 
+/**
+ * Batch REST api-versions the product can speak through @azure/batch 10.2.0 (GA versions; the
+ * 2022-10-01.16.0 bodies the client builds are valid in all of them, see
+ * docs/batch-api-versions.md). Batch retires every version before 2025-06-01.
+ */
+export const BATCH_API_VERSIONS = [
+  '2022-10-01.16.0',
+  '2023-05-01.17.0',
+  '2023-11-01.18.0',
+  '2024-02-01.19.0',
+  '2024-07-01.20.0',
+  '2025-06-01',
+] as const;
+export const DEFAULT_BATCH_API_VERSION = '2025-06-01';
+
 const AZURE_VARIABLES = [
   'AZURE_BATCH_ACCOUNT_NAME',
   'AZURE_BATCH_ACCOUNT_KEY',
@@ -47,6 +62,9 @@ const AZURE_VARIABLES = [
   'AZURE_STORAGE_ACCOUNT_NAME',
   'AZURE_STORAGE_ACCOUNT_KEY',
 ] as const;
+/** Either key set means account keys; neither means Microsoft Entra ID (DefaultAzureCredential). */
+const KEY_VARIABLES = ['AZURE_BATCH_ACCOUNT_KEY', 'AZURE_STORAGE_ACCOUNT_KEY'] as const;
+const ENTRA_ID_VARIABLES = ['AZURE_BATCH_ACCOUNT_URL', 'AZURE_STORAGE_ACCOUNT_NAME'] as const;
 
 const port = z.coerce
   .number({ message: 'must be a port number' })
@@ -94,6 +112,9 @@ const envSchema = z.object({
     .optional(),
   AZURE_STORAGE_ACCOUNT_KEY: base64Key.optional(),
   AZURE_STORAGE_BLOB_URL: httpUrl.optional(),
+  AZURE_BATCH_API_VERSION: z
+    .enum(BATCH_API_VERSIONS, { message: `must be one of ${BATCH_API_VERSIONS.join(', ')}` })
+    .default(DEFAULT_BATCH_API_VERSION),
 });
 
 export interface StackConfig {
@@ -103,19 +124,25 @@ export interface StackConfig {
 
 export interface BatchAccountConfig {
   accountName: string;
-  accountKey: string;
+  /** Absent with Microsoft Entra ID. */
+  accountKey?: string;
   url: string;
+  /** The Batch REST api-version of every request (AZURE_BATCH_API_VERSION). */
+  apiVersion: string;
 }
 
 export interface StorageAccountConfig {
   accountName: string;
-  accountKey: string;
+  /** Absent with Microsoft Entra ID (then SAS URLs are user delegation SAS). */
+  accountKey?: string;
   /** Blob endpoint, e.g. https://acct.blob.core.windows.net or http://127.0.0.1:10000/devstoreaccount1 */
   blobUrl: string;
 }
 
 export interface AppConfig {
   target: 'local' | 'azure';
+  /** How the worker signs in to Batch and Storage: account keys, or Microsoft Entra ID. */
+  auth: 'keys' | 'entra-id';
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   stack: StackConfig;
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
@@ -134,12 +161,16 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads .env at the project root without overriding what the environment already has. */
+/**
+ * Reads .env at the project root (or the file DURABLE_BATCH_ENV_FILE names; `none` reads none)
+ * without overriding what the environment already has.
+ */
 export function readEnvironment(
   env: NodeJS.ProcessEnv = process.env,
-  envFile = path.join(PROJECT_ROOT, '.env'),
+  envFile = env.DURABLE_BATCH_ENV_FILE ?? path.join(PROJECT_ROOT, '.env'),
 ): Record<string, string | undefined> {
-  const fromFile = fs.existsSync(envFile) ? parseDotenv(fs.readFileSync(envFile)) : {};
+  const fromFile =
+    envFile !== 'none' && fs.existsSync(envFile) ? parseDotenv(fs.readFileSync(envFile)) : {};
   const merged: Record<string, string | undefined> = { ...fromFile };
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && value !== '') merged[key] = value;
@@ -157,11 +188,23 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     }
   }
   const setAzure = AZURE_VARIABLES.filter((name) => env[name]);
-  if (setAzure.length > 0 && setAzure.length < AZURE_VARIABLES.length) {
+  const setKeys = KEY_VARIABLES.filter((name) => env[name]);
+  const auth = setKeys.length > 0 ? 'keys' : 'entra-id';
+  if (setAzure.length > 0 && auth === 'keys' && setAzure.length < AZURE_VARIABLES.length) {
     const missing = AZURE_VARIABLES.filter((name) => !env[name]);
     problems.push(
-      `real Azure needs all five of ${AZURE_VARIABLES.join(', ')}; missing: ${missing.join(', ')} ` +
-        '(or unset them all to use the local stack)',
+      `real Azure with account keys (${setKeys.join(' and ')} set) needs all five of ` +
+        `${AZURE_VARIABLES.join(', ')}; missing: ${missing.join(', ')} (or unset both keys to ` +
+        'sign in with Microsoft Entra ID, or unset them all to use the local stack)',
+    );
+  }
+  const missingForEntraId = ENTRA_ID_VARIABLES.filter((name) => !env[name]);
+  if (setAzure.length > 0 && auth === 'entra-id' && missingForEntraId.length > 0) {
+    problems.push(
+      'real Azure with Microsoft Entra ID (no account key set) needs ' +
+        `${ENTRA_ID_VARIABLES.join(' and ')}; missing: ${missingForEntraId.join(', ')} (or set ` +
+        `all five of ${AZURE_VARIABLES.join(', ')} to use account keys, or unset them all to ` +
+        'use the local stack)',
     );
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
@@ -183,21 +226,25 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     uiUrl: (v.TEMPORAL_UI_URL ?? `http://127.0.0.1:${stack.ports.temporalUi}`).replace(/\/+$/, ''),
   };
 
-  if (setAzure.length === AZURE_VARIABLES.length) {
+  if (setAzure.length > 0) {
     const storageName = v.AZURE_STORAGE_ACCOUNT_NAME!;
+    const batchUrl = v.AZURE_BATCH_ACCOUNT_URL!.replace(/\/+$/, '');
     return {
       target: 'azure',
+      auth,
       logLevel: v.LOG_LEVEL,
       stack,
       temporal,
       batch: {
-        accountName: v.AZURE_BATCH_ACCOUNT_NAME!,
-        accountKey: v.AZURE_BATCH_ACCOUNT_KEY!,
-        url: v.AZURE_BATCH_ACCOUNT_URL!.replace(/\/+$/, ''),
+        // With Entra ID the name is optional: the URL's first label, as Azure names it.
+        accountName: v.AZURE_BATCH_ACCOUNT_NAME ?? new URL(batchUrl).hostname.split('.')[0],
+        accountKey: v.AZURE_BATCH_ACCOUNT_KEY,
+        url: batchUrl,
+        apiVersion: v.AZURE_BATCH_API_VERSION,
       },
       storage: {
         accountName: storageName,
-        accountKey: v.AZURE_STORAGE_ACCOUNT_KEY!,
+        accountKey: v.AZURE_STORAGE_ACCOUNT_KEY,
         blobUrl: (
           v.AZURE_STORAGE_BLOB_URL ?? `https://${storageName}.blob.core.windows.net`
         ).replace(/\/+$/, ''),
@@ -206,6 +253,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
   }
   return {
     target: 'local',
+    auth: 'keys',
     logLevel: v.LOG_LEVEL,
     stack,
     temporal,
@@ -213,6 +261,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
       accountName: EMULATOR_ACCOUNT_NAME,
       accountKey: EMULATOR_ACCOUNT_KEY,
       url: `http://127.0.0.1:${stack.ports.batch}`,
+      apiVersion: v.AZURE_BATCH_API_VERSION,
     },
     storage: {
       accountName: AZURITE_ACCOUNT_NAME,

@@ -1,10 +1,15 @@
 // Worker logs: one JSON object per line (time, level, message, and the SDK's context: workflowId,
 // workflowType, activityType, attempt...), with secrets redacted: SAS signatures, account keys in
-// connection strings, SharedKey and Bearer authorizations, values of fields named like keys or
-// tokens, and the configured keys themselves wherever they appear.
+// connection strings, SharedKey and Bearer authorizations, JWTs (Entra ID access tokens) wherever
+// they appear, values of fields named like keys or tokens, and the configured keys themselves.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  makeTelemetryFilterString,
+  Runtime,
+  type LogEntry,
+} from '@temporalio/worker';
 import type { LogLevel } from '@temporalio/common';
 
 const REDACTED = 'REDACTED';
@@ -15,6 +20,7 @@ const SECRET_PATTERNS: RegExp[] = [
   /(AccountKey=)[^;\s"']+/gi, // storage connection strings
   /(SharedKey(?:Lite)? [^:\s]+:)[A-Za-z0-9+/=]+/g, // Authorization headers (Batch, Storage)
   /(Bearer )[A-Za-z0-9._~+/=-]+/g, // API keys and tokens
+  /()\beyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g, // JWTs (Entra ID tokens), bare
 ];
 
 /** Fields whose string value is a secret whatever it looks like. */
@@ -97,5 +103,13 @@ export function installLogging(options: LoggingOptions = {}): void {
     const fd = fs.openSync(options.file, 'a');
     write = (line) => fs.writeSync(fd, line);
   }
-  Runtime.install({ logger: createJsonLogger(write, options) });
+  const level = options.level ?? 'INFO';
+  Runtime.install({
+    logger: createJsonLogger(write, options),
+    // The SDK's native core logs (e.g. while Temporal is unreachable) would otherwise go to
+    // stderr as coloured text: forward them to the same JSON logger, redacted like the rest.
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: level, other: level }), forward: {} },
+    },
+  });
 }

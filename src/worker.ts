@@ -10,7 +10,7 @@
 // of its own, about 30 MB).
 import fs from 'node:fs';
 import path from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { createAzureClients } from './azure-clients';
 import { installLogging } from './logging';
@@ -27,9 +27,9 @@ import { workflowBundlePath } from './workflow-bundle';
 /** Sent to a parent that started the worker with an IPC channel, once it polls. */
 export const WORKER_READY_MESSAGE = 'durable-batch-worker-ready';
 
-/** Account keys to redact from every log line, whatever the target. */
+/** Account keys to redact from every log line, whatever the target (none with Entra ID). */
 export function secretsOf(config: AppConfig): string[] {
-  return [config.batch.accountKey, config.storage.accountKey];
+  return [config.batch.accountKey, config.storage.accountKey].filter((key): key is string => !!key);
 }
 
 /** How `npm run worker` starts the worker, for spawn(). */
@@ -89,9 +89,15 @@ async function run(): Promise<void> {
   const connection = await NativeConnection.connect(connectionOptions);
   try {
     const worker = await createWorker(config, connection);
-    console.log(
-      `Worker on task queue ${config.temporal.taskQueue} at ${connectionOptions.address}; ` +
-        `Batch ${config.batch.url}, storage ${config.storage.blobUrl} (${config.target}).`,
+    // Through the JSON logger like every other line.
+    Runtime.instance().logger.info(
+      `Worker on task queue ${config.temporal.taskQueue} at ${connectionOptions.address}`,
+      {
+        batch: config.batch.url,
+        storage: config.storage.blobUrl,
+        target: config.target,
+        auth: config.auth === 'keys' ? 'account keys' : 'Microsoft Entra ID',
+      },
     );
     const running = worker.run();
     process.send?.({ type: WORKER_READY_MESSAGE, taskQueue: config.temporal.taskQueue });

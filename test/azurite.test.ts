@@ -15,7 +15,7 @@ test('a blob uploaded to Azurite downloads byte for byte, with its MD5', async (
   const { storage } = await testConfig();
   const service = new BlobServiceClient(
     storage.blobUrl,
-    new StorageSharedKeyCredential(storage.accountName, storage.accountKey),
+    new StorageSharedKeyCredential(storage.accountName, storage.accountKey!),
   );
   const container = service.getContainerClient(`roundtrip-${Date.now()}`);
   await container.create();

@@ -44,6 +44,7 @@ test('every problem is reported in one message', () => {
         TEMPORAL_PORT: 'seventy',
         AZURITE_BLOB_PORT: '70000',
         AZURE_BATCH_ACCOUNT_NAME: 'mybatch',
+        AZURE_BATCH_ACCOUNT_KEY: 'a2V5a2V5',
         AZURE_BATCH_ACCOUNT_URL: 'not a url',
       });
     } catch (e) {
@@ -57,7 +58,50 @@ test('every problem is reported in one message', () => {
   assert.match(err.message, /AZURE_BATCH_ACCOUNT_URL="not a url"/);
   assert.match(
     err.message,
-    /missing: AZURE_BATCH_ACCOUNT_KEY, AZURE_STORAGE_ACCOUNT_NAME, AZURE_STORAGE_ACCOUNT_KEY/,
+    /with account keys \(AZURE_BATCH_ACCOUNT_KEY set\).*missing: AZURE_STORAGE_ACCOUNT_NAME, AZURE_STORAGE_ACCOUNT_KEY/,
   );
   assert.equal(err.problems.length, 4);
+});
+
+test('all five Azure variables: account keys', () => {
+  const config = loadConfig(azure);
+  assert.equal(config.auth, 'keys');
+  assert.equal(config.batch.accountKey, azure.AZURE_BATCH_ACCOUNT_KEY);
+  assert.equal(config.storage.accountKey, azure.AZURE_STORAGE_ACCOUNT_KEY);
+  assert.equal(loadConfig({}).auth, 'keys', 'the local stack signs with its dev keys');
+});
+
+test('the Batch URL and storage account without keys: Microsoft Entra ID', () => {
+  const config = loadConfig({
+    AZURE_BATCH_ACCOUNT_URL: 'https://mybatch.westeurope.batch.azure.com',
+    AZURE_STORAGE_ACCOUNT_NAME: 'mystorage',
+  });
+  assert.equal(config.target, 'azure');
+  assert.equal(config.auth, 'entra-id');
+  assert.equal(config.batch.accountKey, undefined);
+  assert.equal(config.storage.accountKey, undefined);
+  assert.equal(config.batch.accountName, 'mybatch', 'named after the URL');
+  assert.equal(config.storage.blobUrl, 'https://mystorage.blob.core.windows.net');
+});
+
+test('Entra ID mode says what it is missing; one key alone means keys mode, saying so', () => {
+  const message = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+    } catch (e) {
+      assert.ok(e instanceof ConfigError);
+      assert.equal(e.problems.length, 1, e.message);
+      return e.message;
+    }
+    return assert.fail('expected a ConfigError');
+  };
+  assert.match(
+    message({ AZURE_BATCH_ACCOUNT_URL: 'https://mybatch.westeurope.batch.azure.com' }),
+    /real Azure with Microsoft Entra ID \(no account key set\) needs AZURE_BATCH_ACCOUNT_URL and AZURE_STORAGE_ACCOUNT_NAME; missing: AZURE_STORAGE_ACCOUNT_NAME/,
+  );
+  const { AZURE_BATCH_ACCOUNT_KEY: _, ...withoutBatchKey } = azure;
+  assert.match(
+    message(withoutBatchKey),
+    /with account keys \(AZURE_STORAGE_ACCOUNT_KEY set\).*missing: AZURE_BATCH_ACCOUNT_KEY \(or unset both keys to sign in with Microsoft Entra ID/,
+  );
 });

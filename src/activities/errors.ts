@@ -2,6 +2,7 @@
 // authentication problems are non-retryable (retrying cannot fix a wrong key), throttling
 // retries after the delay the service asks for, everything else is retried by Temporal.
 import { ApplicationFailure } from '@temporalio/common';
+import { EntraTokenError } from '../entra-id';
 
 export { NON_RETRYABLE_ERROR_TYPES } from '../transcode';
 
@@ -9,8 +10,32 @@ export interface AzureRestError {
   statusCode?: number;
   code?: string;
   message?: unknown;
-  body?: { message?: { value?: string } | string; code?: string };
+  body?: {
+    message?: { value?: string } | string;
+    code?: string;
+    /** Batch's details, e.g. AuthenticationErrorDetail: why a credential was refused. */
+    values?: Array<{ key?: string; value?: string }>;
+  };
   response?: { headers?: { get(name: string): string | undefined } };
+}
+
+/** With Microsoft Entra ID: what to fix when a service refuses the worker's identity. */
+export interface EntraAdvice {
+  /** 401: its token (audience, tenant, expiry); 403: its role on the account. */
+  advice(service: 'batch' | 'storage', status: number): string;
+}
+
+const KEY_HINT = "check the account name and key in the worker's environment";
+const ENTRA_HINT =
+  "the worker signs in with Microsoft Entra ID: check its identity's token and its role on " +
+  'the account (README: Real Azure)';
+
+/** How the refused request was authenticated: the scheme word of its Authorization header only. */
+function authSchemeOf(err: unknown): string | undefined {
+  const headers = (err as { request?: { headers?: { get?: (name: string) => unknown } } }).request
+    ?.headers;
+  const value = typeof headers?.get === 'function' ? headers.get('authorization') : undefined;
+  return typeof value === 'string' ? value.split(' ', 1)[0] : undefined;
 }
 
 export function isRestError(err: unknown): err is AzureRestError {
@@ -39,7 +64,23 @@ export function describeError(err: unknown): string {
           ? err.message
           : JSON.stringify(err.message);
   const firstLine = (text ?? '').split('\n')[0];
-  return redactSas(`${err.statusCode ?? ''} ${codeOf(err) ?? ''}: ${firstLine}`.trim());
+  const detail = Array.isArray(err.body?.values)
+    ? err.body.values.find((v) => v.key === 'AuthenticationErrorDetail')?.value
+    : undefined;
+  return redactSas(
+    `${err.statusCode ?? ''} ${codeOf(err) ?? ''}: ${firstLine}${detail ? ` ${detail}` : ''}`.trim(),
+  );
+}
+
+/**
+ * The request checks @azure/batch (ms-rest-js) makes before sending: a property of the wrong
+ * type, a missing required one, a broken constraint. Their messages name the property path.
+ */
+const CLIENT_VALIDATION =
+  /( must be of type \w+| cannot be (null or )?undefined| should satisfy the constraint | is not a valid value| must be an instanceof )/;
+
+export function isClientValidationError(err: unknown): boolean {
+  return err instanceof Error && !('statusCode' in err) && CLIENT_VALIDATION.test(err.message);
 }
 
 /** Removes SAS signatures from any text that may reach history or logs. */
@@ -49,16 +90,37 @@ export function redactSas(text: string): string {
 
 /**
  * Rethrows an Azure error as the right Temporal failure. `what` says what was being done,
- * e.g. "create pool pool-x".
+ * e.g. "create pool pool-x"; `advice`, what to fix when the service refuses the credentials.
  */
-export function toActivityFailure(err: unknown, what: string): never {
+export function toActivityFailure(
+  err: unknown,
+  what: string,
+  advice?: (status: number) => string,
+): never {
   if (err instanceof ApplicationFailure) throw err;
+  if (err instanceof EntraTokenError) {
+    // No token: a missing identity is not retried; a failed sign-in may be transient.
+    throw ApplicationFailure.create({
+      type: 'AuthenticationFailed',
+      message: `${what}: ${err.message}`,
+      nonRetryable: err.permanent,
+    });
+  }
+  if (isClientValidationError(err)) {
+    // The SDK refused the request before it left: the same body would be refused every time.
+    throw ApplicationFailure.create({
+      type: 'InvalidRequest',
+      message: `${what}: the Azure SDK refused the request before sending it: ${(err as Error).message}`,
+      nonRetryable: true,
+    });
+  }
   const status = statusOf(err);
   const message = `${what}: ${describeError(err)}`;
   if (status === 401 || status === 403) {
+    const hint = advice?.(status) ?? (authSchemeOf(err) === 'Bearer' ? ENTRA_HINT : KEY_HINT);
     throw ApplicationFailure.create({
       type: 'AuthenticationFailed',
-      message: `${message} (check the account name and key in the worker's environment)`,
+      message: `${message} (${hint})`,
       nonRetryable: true,
     });
   }

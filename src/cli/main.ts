@@ -1,6 +1,7 @@
 // `npm run client -- <command>`: start, watch, inspect and steer transcode runs. Each command
 // lives in src/cli/commands; this builds the program and turns errors into exit codes.
-import { Command } from 'commander';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config';
 import { addApproveCleanupCommand } from './commands/approve-cleanup';
 import { addCancelCommand } from './commands/cancel';
@@ -11,9 +12,10 @@ import { addWatchCommand } from './commands/watch';
 import { UsageError } from './session';
 
 function program(): Command {
-  const cli = new Command('client').description(
-    'Start and steer durable Azure Batch transcode runs.',
-  );
+  // Usage errors the parser finds exit 2 like ours (commander's own exit code is 1).
+  const cli = new Command('client')
+    .description('Start and steer durable Azure Batch transcode runs.')
+    .exitOverride();
   for (const add of [
     addStartCommand,
     addWatchCommand,
@@ -31,6 +33,14 @@ if (require.main === module) {
   program()
     .parseAsync(process.argv)
     .catch((err: unknown) => {
+      if (err instanceof CommanderError) {
+        // Help and version end here too, with 0; commander has printed its message already.
+        process.exit(err.exitCode === 0 ? 0 : 2);
+      }
+      if (err instanceof WorkflowNotFoundError) {
+        console.error(`No such run: ${err.workflowId ?? err.message}. Check the id.`);
+        process.exit(2);
+      }
       if (err instanceof UsageError || err instanceof ConfigError) {
         console.error(err.message);
         process.exit(2);

@@ -1,6 +1,7 @@
 // What every command of the client shares: a connected Temporal client (closed at the end), one
 // way to print (text or JSON), and the error that means bad usage.
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import type { TranscodeWorkflow } from '../transcode';
 import { loadConfig, temporalConnection, type AppConfig } from '../config';
 import { dataConverter } from '../payload-codec';
 
@@ -22,4 +23,30 @@ export async function withClient<T>(
 
 export function print(json: boolean, value: unknown, text: string): void {
   console.log(json ? JSON.stringify(value) : text);
+}
+
+/**
+ * A run that can still take a message: an unknown id or a run that already ended is a usage
+ * error with one line saying which (and what to do), not a stack trace.
+ */
+export async function openRun(client: Client, workflowId: string) {
+  const handle = client.workflow.getHandle<TranscodeWorkflow>(workflowId);
+  let status: string;
+  try {
+    status = (await handle.describe()).status.name;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      throw new UsageError(
+        `No run ${workflowId} in this namespace: check the id (the start command printed it).`,
+      );
+    }
+    throw err;
+  }
+  if (status !== 'RUNNING') {
+    throw new UsageError(
+      `Run ${workflowId} has already ended (${status.toLowerCase()}): nothing to send. ` +
+        `\`npm run client -- result ${workflowId}\` shows how it ended.`,
+    );
+  }
+  return handle;
 }

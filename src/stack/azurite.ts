@@ -1,8 +1,11 @@
 // Azurite (Microsoft's Azure Storage emulator, from npm): blob service with disk persistence.
+import fs from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { spawnManaged, waitUntilReady, httpGet, type ManagedChild } from './child';
 import { freePort, isListening, PortInUseError } from './ports';
 import { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME } from '../config';
+import type { LoopbackCertificate } from './tls';
 
 export interface AzuriteService {
   blobUrl: string;
@@ -20,6 +23,11 @@ export interface AzuriteOptions {
   reuse?: boolean;
   /** How often the whole blob index is saved (default 5 s); the journal keeps every write. */
   indexSaveMs?: number;
+  /**
+   * HTTPS with this certificate, and OAuth in Azurite's basic mode: bearer tokens are accepted
+   * (Azurite checks their issuer, audience and lifetime, not their signature) beside the key.
+   */
+  tls?: LoopbackCertificate;
 }
 
 /** Azurite answers every request, even unauthenticated ones, with its Server header. */
@@ -28,14 +36,31 @@ export async function isAzurite(port: number): Promise<boolean> {
   return response?.headers.get('server')?.startsWith('Azurite-Blob') ?? false;
 }
 
-function describe(port: number, child?: ManagedChild): AzuriteService {
-  const blobUrl = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}`;
+/** The same over HTTPS, trusting only the given certificate. */
+function isAzuriteOverTls(port: number, tls: LoopbackCertificate): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = https.get(
+      `https://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}?comp=list`,
+      { ca: fs.readFileSync(tls.certFile), timeout: 1000 },
+      (response) => {
+        response.resume();
+        resolve(String(response.headers.server ?? '').startsWith('Azurite-Blob'));
+      },
+    );
+    request.on('error', () => resolve(false));
+    request.on('timeout', () => request.destroy());
+  });
+}
+
+function describe(port: number, child?: ManagedChild, tls?: LoopbackCertificate): AzuriteService {
+  const scheme = tls ? 'https' : 'http';
+  const blobUrl = `${scheme}://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}`;
   return {
     blobUrl,
     accountName: AZURITE_ACCOUNT_NAME,
     accountKey: AZURITE_ACCOUNT_KEY,
     connectionString:
-      `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};` +
+      `DefaultEndpointsProtocol=${scheme};AccountName=${AZURITE_ACCOUNT_NAME};` +
       `AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobUrl};`,
     child,
     stop: async () => child?.stop(),
@@ -44,8 +69,10 @@ function describe(port: number, child?: ManagedChild): AzuriteService {
 
 export async function startAzurite(options: AzuriteOptions): Promise<AzuriteService> {
   const port = options.port || (await freePort());
+  const { tls } = options;
+  const probe = () => (tls ? isAzuriteOverTls(port, tls) : isAzurite(port));
   if (await isListening(port)) {
-    if (options.reuse && (await isAzurite(port))) return describe(port);
+    if (options.reuse && (await probe())) return describe(port, undefined, tls);
     throw new PortInUseError(port, 'Azurite', 'AZURITE_BLOB_PORT');
   }
   const dir = path.join(options.dataDir, 'azurite');
@@ -66,12 +93,13 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteServ
       // Otherwise it tries to reach an outside telemetry endpoint.
       '--disableTelemetry',
       '--silent',
+      ...(tls ? ['--oauth', 'basic', '--cert', tls.certFile, '--key', tls.keyFile] : []),
     ],
     logFile: path.join(dir, 'azurite.log'),
     env: options.indexSaveMs
       ? { ...process.env, AZURITE_INDEX_SAVE_MS: String(options.indexSaveMs) }
       : undefined,
   });
-  await waitUntilReady(child, () => isAzurite(port), 30_000);
-  return describe(port, child);
+  await waitUntilReady(child, probe, 30_000);
+  return describe(port, child, tls);
 }

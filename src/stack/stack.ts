@@ -1,5 +1,6 @@
 // The whole local stack as a library: `npm run stack`, `npm start` and the tests all use it.
 import fs from 'node:fs';
+import path from 'node:path';
 import { startAzurite, type AzuriteService } from './azurite';
 import { startBatchEmulator, type BatchEmulatorService } from './batch-emulator';
 import { startTemporal, type TemporalService } from './temporal';
@@ -28,6 +29,11 @@ export interface StartStackOptions extends StackConfig {
 
 export async function startLocalStack(options: StartStackOptions): Promise<LocalStack> {
   fs.mkdirSync(options.dataDir, { recursive: true });
+  // The emulator lets its tasks (another user) pass through the data dir to their nodes; the
+  // other services' state stays theirs alone.
+  for (const own of ['temporal', 'azurite']) {
+    fs.mkdirSync(path.join(options.dataDir, own), { recursive: true, mode: 0o700 });
+  }
   const started: Array<{ stop(): Promise<void> }> = [];
   const stopAll = async () => {
     // Reverse order, all of them even if one fails.

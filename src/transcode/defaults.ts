@@ -3,11 +3,14 @@
 // them from here.
 import type { ImageSpec } from './input';
 
-/** Ubuntu 24.04: the tutorial's 18.04 image is retired on Azure Batch, 22.04 retires in 2027. */
+/**
+ * Ubuntu 24.04: the tutorial's 18.04 image is retired on Azure Batch, 22.04 retires in 2027.
+ * The Gen1 build: the tutorial's VM size (Av2) boots Generation 1 images only.
+ */
 export const DEFAULT_IMAGE: ImageSpec = {
   publisher: 'canonical',
   offer: 'ubuntu-24_04-lts',
-  sku: 'server',
+  sku: 'server-gen1',
   version: 'latest',
   nodeAgentSkuId: 'batch.node.ubuntu 24.04',
 };

@@ -8,6 +8,7 @@ export * from './messages';
 export * from './plan';
 export * from './progress';
 export * from './result';
+export * from './schema';
 export * from './search-attributes';
 export * from './task-plan';
 export * from './workflow-type';

@@ -2,6 +2,7 @@
 // every problem. Pure code: the workflow plans its run with it, the client checks its input.
 import { TUTORIAL_DEFAULTS as D } from './defaults';
 import { deriveBatchId, deriveContainerName, shortHash } from './ids';
+import { shapeProblems } from './schema';
 import type { CleanupDecision, CleanupPolicy, ImageSpec, TranscodeInput } from './input';
 
 /** The input with every default filled in and every id derived. */
@@ -16,6 +17,8 @@ export interface TranscodePlan {
   outputContainer: string;
   /** True when the workflow creates (and so deletes) the input container. */
   ownsInputContainer: boolean;
+  /** True when the output container's name is derived (not given): the run may remove it empty. */
+  ownsOutputContainer: boolean;
   extension: string;
   commandTemplate: string;
   downloadDir?: string;
@@ -93,8 +96,13 @@ export function planTranscode(
   runKey = '',
 ): TranscodePlan {
   const problems: string[] = [];
-  const input: TranscodeInput = raw && typeof raw === 'object' ? raw : { input: {} };
-  if (!raw || typeof raw !== 'object') problems.push('the input must be a JSON object');
+  const shape = shapeProblems(raw);
+  const input: TranscodeInput =
+    raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : { input: {} };
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    problems.push('the input must be a JSON object');
+    shape.length = 0;
+  }
   const src = input.input ?? {};
   const pattern = src.pattern ?? D.pattern;
   if (!src.localDir && !src.blobContainer) {
@@ -226,7 +234,11 @@ export function planTranscode(
     false,
   );
 
-  if (problems.length > 0) throw new InvalidInputError(problems);
+  // A field of the wrong type is reported once, by the shape check, not again as out of range.
+  const wrongType = new Set(shape.map((p) => p.field));
+  const rules = problems.filter((p) => !wrongType.has(/^[\w.]+/.exec(p)?.[0] ?? ''));
+  const all = [...shape.map((p) => p.message), ...rules];
+  if (all.length > 0) throw new InvalidInputError(all);
 
   const unique = runKey ? `${workflowId}-${shortHash(runKey)}` : workflowId;
   const poolId = pool.existingPoolId ?? pool.id ?? deriveBatchId('pool', unique);
@@ -240,6 +252,7 @@ export function planTranscode(
     inputContainer: src.blobContainer ?? deriveContainerName(unique, 'input'),
     outputContainer: out.container ?? deriveContainerName(unique, 'output'),
     ownsInputContainer: !src.blobContainer,
+    ownsOutputContainer: !out.container,
     extension: extension.toLowerCase(),
     commandTemplate,
     downloadDir: out.downloadDir,

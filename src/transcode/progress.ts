@@ -44,6 +44,19 @@ export interface PoolProgress {
   nodeStates: Record<string, number>;
 }
 
+/** What the inspection of a folder left out, and the links it followed. */
+export interface InspectionSummary {
+  entries: number;
+  folders: number;
+  notMatching: number;
+  brokenLinks: string[];
+  /** Sockets, devices, pipes. */
+  otherEntries: number;
+  linksFollowed: number;
+  /** Links to files outside the folder: followed, and named here (`name → target`). */
+  linksOutside: string[];
+}
+
 export interface Progress {
   workflowId: string;
   phase: Phase;
@@ -65,6 +78,10 @@ export interface Progress {
   continuedAsNew: number;
   cancelReason?: string;
   error?: string;
+  /** What the inspection of a local folder left out or followed (local inputs only). */
+  inspection?: InspectionSummary;
+  /** The last malformed signals, which changed nothing (newest last, a few at most). */
+  rejectedMessages?: Array<{ name: string; reason: string; at: string }>;
   cleanup: {
     policy: string;
     decision?: { deleteJob: boolean; deletePool: boolean; by: 'signal' | 'policy' | 'default' };

@@ -150,7 +150,7 @@ describe('bad input', () => {
         input: { localDir: folder({ 'notes.txt': 'x', 'clip.mov': 'y' }) },
         cleanup: { policy: 'always' },
       },
-      /No file in .* matches \*\.mp4 \(it holds 2 file\(s\), such as .*\): change the pattern or the folder/,
+      /No file in .* matches \*\.mp4: it holds 2 file\(s\) of other names \(such as .*\)\. Change the pattern or the folder/,
     );
     assert.deepEqual(created, nothing);
   });

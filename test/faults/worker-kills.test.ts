@@ -78,6 +78,7 @@ describe('worker killed with SIGKILL and restarted', () => {
     await h.worker.start();
     const result = await handle.result();
     await h.assertCleanRun(FILE, scenario.describe(), before, result, scenario.tasks);
+    return result;
   }
 
   test('during the upload, after some files', async () => {
@@ -137,7 +138,8 @@ describe('worker killed with SIGKILL and restarted', () => {
       input: {
         input: { localDir: tinyFiles(500), pattern: '*.bin' },
         output: { extension: 'out', commandTemplate: copy },
-        pool: { lowPriorityNodes: 2, taskSlotsPerNode: 16 },
+        // 16 slots need 4 cores: Batch allows at most 4 slots per core.
+        pool: { lowPriorityNodes: 2, taskSlotsPerNode: 16, vmSize: 'STANDARD_D4s_v3' },
       },
       delays: { Task_AddCollection: 1200 },
       moment: 'some chunks added, not all',
@@ -201,7 +203,7 @@ describe('worker killed with SIGKILL and restarted', () => {
   });
 
   test('during cleanup', async () => {
-    await killDuring({
+    const result = await killDuring({
       id: 'kill-cleanup',
       input: { input: { localDir: clips }, pool },
       delays: { Pool_Delete: 5000 },
@@ -212,5 +214,10 @@ describe('worker killed with SIGKILL and restarted', () => {
       describe: () => 'worker killed during cleanup (pool delete in flight)',
       tasks: 3,
     });
+    // The delete the killed attempt sent is reported: the pool is gone because of it.
+    assert.ok(
+      result.resources.deleted.some((r) => r.startsWith('pool ')),
+      JSON.stringify(result.resources),
+    );
   });
 });

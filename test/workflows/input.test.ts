@@ -75,6 +75,37 @@ test('every problem of a bad input is listed at once', () => {
   );
 });
 
+test('the input shape is checked strictly: wrong types and unknown fields, each named once', () => {
+  const raw = {
+    input: { localDir: '/in' },
+    pool: { image: { publisher: 5 }, startTaskCommand: 7, vmsize: 'STANDARD_A1_v2' },
+    output: ['mp3'],
+    cleanup: { policy: 'sometimes', decisionTimeoutMinutes: '10' },
+    timeoutMinutes: -1,
+    extra: true,
+  };
+  assert.throws(
+    () => planTranscode('wf', raw as never),
+    (err: unknown) => {
+      assert.ok(err instanceof InvalidInputError);
+      const expected = [
+        /pool.image.publisher must be a string \(got number 5\)/,
+        /pool.startTaskCommand must be a string \(got number 7\)/,
+        /pool has unknown field\(s\) pool.vmsize/,
+        /output must be an object \(got a list/,
+        /cleanup.policy must be ask, always or never \(got string "sometimes"\)/,
+        /cleanup.decisionTimeoutMinutes must be a number \(got string "10"\)/,
+        /the input has unknown field\(s\) extra/,
+        /timeoutMinutes must be between/,
+      ];
+      for (const pattern of expected) assert.match(err.message, pattern);
+      assert.equal(err.problems.length, expected.length, err.message);
+      return true;
+    },
+  );
+  assert.throws(() => planTranscode('wf', [] as never), /the input must be a JSON object/);
+});
+
 test('task plans keep file names out of the command line', () => {
   const tasks = planTasks(
     [

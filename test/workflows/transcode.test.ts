@@ -82,6 +82,13 @@ describe('transcode workflow', () => {
     }
     const after = await emulatorStats(tw.config.batch.url);
     assert.deepEqual(createdSince(before, after), { pools: 1, jobs: 1, tasks: 5 });
+    // Every Batch request of the run carried the newest api-version (Batch retires the older).
+    const sent = Object.entries(after.apiVersions)
+      .map(([version, count]) => [version, count - (before.apiVersions[version] ?? 0)] as const)
+      .filter(([, count]) => count > 0);
+    assert.equal(sent.length, 1, `api-versions sent: ${JSON.stringify(sent)}`);
+    assert.equal(sent[0][0], '2025-06-01');
+    assert.ok(sent[0][1] >= 10, `only ${sent[0][1]} requests counted`);
     const progress = await handle.query(progressQuery);
     assert.ok(await poolGone(progress.pool.id), 'pool still exists after cleanup');
     assert.ok(
@@ -107,8 +114,8 @@ describe('transcode workflow', () => {
     );
     assert.ok(history.includes('createPoolIfAbsent'), 'the CLI showed no history');
     for (const secret of [
-      tw.config.batch.accountKey,
-      tw.config.storage.accountKey,
+      tw.config.batch.accountKey!,
+      tw.config.storage.accountKey!,
       'sig=',
       'AccountKey=',
     ]) {
@@ -209,6 +216,15 @@ describe('transcode workflow', () => {
     assert.ok(result.resources.deleted.includes(`job ${progress.job.id}`));
     assert.ok(result.resources.deleted.includes(`pool ${progress.pool.id}`));
     assert.ok(await poolGone(progress.pool.id));
+    // The counts are the final ones, read after the terminate (the last poll saw a task
+    // running); tasks never started stay active, as on Batch.
+    assert.equal(result.counts.running, 0, JSON.stringify(result.counts));
+    assert.equal(result.counts.completed + result.counts.active, 5);
+    // Nothing was stored: the run's own output container is not left behind empty.
+    assert.ok(
+      result.resources.deleted.includes(`container ${result.outputContainer}`),
+      JSON.stringify(result.resources),
+    );
   });
 
   test('temporal workflow cancel does the same as the cancel signal, and the run shows Canceled', async () => {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { TokenTrust } from './auth/bearer';
 import type { FaultSettings } from './faults';
 
 /** The well-known development account; the env overrides exist so that a shared stack can rotate it. */
@@ -10,14 +11,29 @@ export const DEV_BATCH_ACCOUNT_KEY: string =
 export const EMULATOR_SERVICE_NAME = 'azure-batch-emulator';
 export const EMULATOR_VERSION = '0.1.0';
 
-/** Every api-version a known client sends (reference section 6); all are served the same way. */
+/**
+ * Every GA Batch data-plane api-version from 2018-12-01.8.0 on, oldest first (there was no 13.0):
+ * azure-rest-api-specs specification/batch/data-plane/Batch/readme.md. What differs between them
+ * is in src/wire/api-versions.ts.
+ */
 export const SUPPORTED_API_VERSIONS = [
   '2018-12-01.8.0',
+  '2019-06-01.9.0',
+  '2019-08-01.10.0',
+  '2020-03-01.11.0',
+  '2020-09-01.12.0',
+  '2021-06-01.14.0',
   '2022-01-01.15.0',
   '2022-10-01.16.0',
+  '2023-05-01.17.0',
+  '2023-11-01.18.0',
   '2024-02-01.19.0',
+  '2024-07-01.20.0',
   '2025-06-01',
 ] as const;
+
+/** How long a client may take to send a request's headers and body before it is answered 408. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 export interface EmulatorOptions {
   host?: string;
@@ -26,6 +42,8 @@ export interface EmulatorOptions {
   dataDir: string;
   accountName?: string;
   accountKey?: string;
+  /** Accept Microsoft Entra ID bearer tokens from this issuer (SharedKey is always accepted). */
+  tokenTrust?: TokenTrust;
   /** How long a pool stays `resizing` before its nodes exist. */
   allocationDelayMs?: number;
   /** How long a new node spends in `creating` and in `starting`, each. */
@@ -39,6 +57,11 @@ export interface EmulatorOptions {
   faults?: Partial<FaultSettings>;
   /** Debounce for writing state.json. */
   persistDebounceMs?: number;
+  /**
+   * How long a client may take to send a request (headers and body) before it is answered 408
+   * and its connection closed; default 10 s.
+   */
+  requestTimeoutMs?: number;
   /** Receives one line per notable event; silent by default. */
   log?: (line: string) => void;
 }
@@ -49,6 +72,7 @@ export interface ResolvedOptions {
   dataDir: string;
   accountName: string;
   accountKey: string;
+  tokenTrust?: TokenTrust;
   allocationDelayMs: number;
   nodeStartDelayMs: number;
   deleteDelayMs: number;
@@ -56,6 +80,7 @@ export interface ResolvedOptions {
   lowPriorityCoreQuota: number;
   faults: Partial<FaultSettings>;
   persistDebounceMs: number;
+  requestTimeoutMs: number;
   log: (line: string) => void;
 }
 
@@ -77,6 +102,7 @@ export function resolveOptions(opts: EmulatorOptions): ResolvedOptions {
     dataDir: resolve(opts.dataDir),
     accountName: opts.accountName ?? DEV_BATCH_ACCOUNT_NAME,
     accountKey: opts.accountKey ?? DEV_BATCH_ACCOUNT_KEY,
+    tokenTrust: opts.tokenTrust,
     allocationDelayMs: opts.allocationDelayMs ?? 1000,
     nodeStartDelayMs: opts.nodeStartDelayMs ?? 500,
     deleteDelayMs: opts.deleteDelayMs ?? 500,
@@ -84,6 +110,7 @@ export function resolveOptions(opts: EmulatorOptions): ResolvedOptions {
     lowPriorityCoreQuota: opts.lowPriorityCoreQuota ?? 100,
     faults: { ...envFaults(), ...(opts.faults ?? {}) },
     persistDebounceMs: opts.persistDebounceMs ?? 250,
+    requestTimeoutMs: Math.max(100, opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
     log: opts.log ?? (() => undefined),
   };
 }

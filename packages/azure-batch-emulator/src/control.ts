@@ -51,7 +51,10 @@ export class EmulatorControl {
     return this.call('GET', 'health');
   }
 
-  /** Answers per REST operation and status, injected faults, created and live counts. */
+  /**
+   * Answers per REST operation and status, injected faults, requests per api-version
+   * (`apiVersions`), clients that hung up (`disconnected`), created and live counts.
+   */
   stats(): Promise<EmulatorStats> {
     return this.call('GET', 'stats');
   }

@@ -90,10 +90,36 @@ export const Errors = {
       'The value provided for one of the properties in the request body is invalid.',
       [{ key: 'PropertyName', value: name }, ...(reason ? [{ key: 'Reason', value: reason }] : [])],
     ),
+  /** Batch's full form: the property's own name, the value sent and why it was refused. */
+  invalidPropertyValue: (name: string, value: unknown, reason: string) =>
+    e(
+      400,
+      'InvalidPropertyValue',
+      'The value provided for one of the properties in the request body is invalid.',
+      [
+        { key: 'PropertyName', value: name },
+        {
+          key: 'PropertyValue',
+          value: typeof value === 'string' ? value : (JSON.stringify(value) ?? ''),
+        },
+        { key: 'Reason', value: reason },
+      ],
+    ),
   invalidRequestBody: (reason: string) =>
     e(400, 'InvalidRequestBody', 'The specified Request Body is not syntactically valid.', [
       { key: 'Reason', value: reason },
     ]),
+  /** A property Batch knows, but not in the request's api-version (src/wire/api-versions.ts). */
+  unsupportedProperty: (path: string, apiVersion: string) =>
+    e(
+      400,
+      'UnsupportedProperty',
+      'One of the properties specified in the request body is not supported.',
+      [
+        { key: 'PropertyName', value: path },
+        { key: 'Reason', value: `api-version ${apiVersion} does not have this property` },
+      ],
+    ),
   missingApiVersion: () =>
     e(
       400,
@@ -139,6 +165,15 @@ export const Errors = {
       'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.',
       [{ key: 'AuthenticationErrorDetail', value: detail }],
     ),
+  /** Entra ID: a bearer token Batch refuses is a 401 (a SharedKey signature it refuses, a 403). */
+  invalidBearerToken: (detail: string) =>
+    new BatchServiceError(
+      401,
+      'AuthenticationFailed',
+      'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly.',
+      [{ key: 'AuthenticationErrorDetail', value: detail }],
+      { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+    ),
   invalidAuthenticationInfo: (detail: string) =>
     e(
       400,
@@ -165,6 +200,15 @@ export const Errors = {
       503,
       'ServerBusy',
       'The server is currently unable to receive requests. Please retry your request.',
+    ),
+  /** The request (its body) did not arrive within the server's limit; sent with Connection: close. */
+  requestTimeout: (seconds: number) =>
+    new BatchServiceError(
+      408,
+      'OperationTimedOut',
+      'The operation could not be completed within the permitted time.',
+      [{ key: 'Reason', value: `The request body was not received within ${seconds} s.` }],
+      { Connection: 'close' },
     ),
   internalError: () =>
     e(500, 'InternalError', 'The server encountered an internal error. Please retry the request.'),

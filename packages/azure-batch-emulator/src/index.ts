@@ -9,6 +9,7 @@ export {
   SUPPORTED_API_VERSIONS,
   type EmulatorOptions,
 } from './config';
+export { BATCH_AUDIENCE, parseTrustedKeys, type TokenTrust, type TrustedKey } from './auth/bearer';
 export type { FaultSettings, FaultSettingsInput } from './faults';
 export type { EmulatorStats } from './server';
 // The control-plane client, for an emulator in another process (also `azure-batch-emulator/control`).

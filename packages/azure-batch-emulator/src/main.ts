@@ -2,9 +2,12 @@
 // The Azure Batch emulator as a program: `npx azure-batch-emulator --port 8086 --data-dir DIR`
 // (compiled to dist/main.js; `node --import tsx src/main.ts` runs the sources).
 import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseTrustedKeys, type TokenTrust } from './auth/bearer';
 import { EMULATOR_VERSION } from './config';
 import { startBatchEmulator } from './index';
+import { resolveTaskUsers } from './runtime/task-user';
 
 function integer(value: string): number {
   const n = Number(value);
@@ -27,7 +30,25 @@ interface CliOptions {
   deleteDelayMs?: number;
   coreQuota?: number;
   lowPriorityCoreQuota?: number;
+  requestTimeoutMs?: number;
   verbose?: boolean;
+  trustedTokenKey?: string;
+  tokenIssuer?: string;
+  tokenAudience?: string[];
+}
+
+/** Entra ID bearer tokens: trusted only when a key file and an issuer are both given. */
+function tokenTrust(o: CliOptions): TokenTrust | undefined {
+  const keyFile = o.trustedTokenKey ?? process.env.BATCH_EMULATOR_TOKEN_KEY;
+  const issuer = o.tokenIssuer ?? process.env.BATCH_EMULATOR_TOKEN_ISSUER;
+  if (!keyFile && !issuer) return undefined;
+  if (!keyFile || !issuer) {
+    throw new InvalidArgumentError(
+      '--trusted-token-key and --token-issuer go together (BATCH_EMULATOR_TOKEN_KEY, BATCH_EMULATOR_TOKEN_ISSUER)',
+    );
+  }
+  const audiences = o.tokenAudience ?? process.env.BATCH_EMULATOR_TOKEN_AUDIENCE?.split(',');
+  return { issuer, keys: parseTrustedKeys(readFileSync(keyFile, 'utf8')), audiences };
 }
 
 async function main(): Promise<void> {
@@ -43,7 +64,21 @@ async function main(): Promise<void> {
     .option('--delete-delay-ms <ms>', 'time a deleted pool or job stays visible', integer)
     .option('--core-quota <cores>', 'dedicated core quota', integer)
     .option('--low-priority-core-quota <cores>', 'low-priority core quota', integer)
+    .option(
+      '--request-timeout-ms <ms>',
+      'time a client may take to send a request before a 408 (env BATCH_EMULATOR_REQUEST_TIMEOUT_MS)',
+      integer,
+    )
     .option('--verbose', 'log runtime events to stderr')
+    .option(
+      '--trusted-token-key <file>',
+      'accept Entra ID bearer tokens signed by this RS256 public key: PEM, JWKS or JWK (env BATCH_EMULATOR_TOKEN_KEY)',
+    )
+    .option('--token-issuer <iss>', "the trusted tokens' iss (env BATCH_EMULATOR_TOKEN_ISSUER)")
+    .option(
+      '--token-audience <aud...>',
+      'accepted audiences (default https://batch.core.windows.net/; env BATCH_EMULATOR_TOKEN_AUDIENCE, comma-separated)',
+    )
     .parse();
   const o = program.opts<CliOptions>();
   const dataDir = resolve(
@@ -59,11 +94,16 @@ async function main(): Promise<void> {
     coreQuota: o.coreQuota ?? envInt('BATCH_EMULATOR_CORE_QUOTA'),
     lowPriorityCoreQuota:
       o.lowPriorityCoreQuota ?? envInt('BATCH_EMULATOR_LOW_PRIORITY_CORE_QUOTA'),
+    requestTimeoutMs: o.requestTimeoutMs ?? envInt('BATCH_EMULATOR_REQUEST_TIMEOUT_MS'),
+    tokenTrust: tokenTrust(o),
     log: o.verbose ? (line) => console.error(line) : undefined,
   });
   console.log(
     `Azure Batch emulator at ${emulator.url} account=${emulator.accountName} key=${emulator.accountKey} data=${dataDir}`,
   );
+  const users = resolveTaskUsers();
+  // Said whatever --verbose: tasks then get no isolation from the emulator's files.
+  if (!users.switching) console.error(`azure-batch-emulator: ${users.note}`);
 
   let stopping = false;
   const shutdown = (signal: string) => {

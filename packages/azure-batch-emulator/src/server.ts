@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { handleAdmin, type AdminTarget } from './admin';
 import { SharedKeyAuthenticator } from './auth/shared-key';
+import { BearerAuthenticator } from './auth/bearer';
 import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from './config';
 import { Errors } from './errors';
 import { FaultInjector } from './faults';
@@ -24,6 +25,10 @@ interface StateFile {
 export interface EmulatorStats {
   operations: Record<string, Record<string, number>>;
   faults: Record<string, number>;
+  /** API requests per api-version (`missing`; `unsupported` for one the emulator does not serve). */
+  apiVersions: Record<string, number>;
+  /** API requests whose client hung up before sending all of it (also per operation). */
+  disconnected: number;
   /** Ever created (since the last reset; survives restarts). */
   created: { pools: number; jobs: number; tasks: number };
   /** Existing now. */
@@ -116,27 +121,40 @@ export class BatchEmulatorServer implements AdminTarget {
       }),
       authenticators: [
         new SharedKeyAuthenticator(this.options.accountName, this.options.accountKey),
+        new BearerAuthenticator(this.options.tokenTrust),
       ],
       faults: this.faults,
       stats: this.stats_,
       log: this.options.log,
       persist: () => this.persistence.flush(),
+      requestTimeoutMs: this.options.requestTimeoutMs,
     });
-    const server = createServer((req, res) => {
-      if ((req.url ?? '').startsWith('/_emulator/')) {
-        handleAdmin(this, req, res).catch((err: unknown) => {
-          this.options.log(`control plane: ${String(err)}`);
+    const timeoutMs = this.options.requestTimeoutMs;
+    const server = createServer(
+      // Check for expired headers and requests at a pace that fits the limits below.
+      { connectionsCheckingInterval: Math.max(100, Math.min(1000, timeoutMs / 4)) },
+      (req, res) => {
+        if ((req.url ?? '').startsWith('/_emulator/')) {
+          handleAdmin(this, req, res).catch((err: unknown) => {
+            this.options.log(`control plane: ${String(err)}`);
+            res.destroy();
+          });
+          return;
+        }
+        pipeline(newContext(req, res)).catch((err: unknown) => {
+          this.options.log(`pipeline: ${String(err)}`);
           res.destroy();
         });
-        return;
-      }
-      pipeline(newContext(req, res)).catch((err: unknown) => {
-        this.options.log(`pipeline: ${String(err)}`);
-        res.destroy();
-      });
-    });
+      },
+    );
     // Clients keep connections alive; idle ones must not hold stop() up.
     server.keepAliveTimeout = 5000;
+    // Slow clients: headers must arrive within the limit (else Node answers a bare 408 and
+    // closes); an API request's body is watched by the pipeline (a Batch 408, see
+    // pipeline/errors.ts). Node's whole-request limit is the backstop for the rest (a body left
+    // unread after an early answer, the control plane); its default would be 5 minutes.
+    server.headersTimeout = timeoutMs;
+    server.requestTimeout = timeoutMs * 3;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.options.port, this.options.host, () => {

@@ -75,7 +75,14 @@ export function poolSpec(
   id: string,
   extra: Partial<BatchServiceModels.PoolAddParameter> = {},
 ): BatchServiceModels.PoolAddParameter {
-  return { id, vmSize: 'STANDARD_A1_v2', virtualMachineConfiguration: IMAGE, ...extra };
+  // Batch needs a node count (or autoscale): zero dedicated unless the test says otherwise.
+  return {
+    id,
+    vmSize: 'STANDARD_A1_v2',
+    virtualMachineConfiguration: IMAGE,
+    targetDedicatedNodes: 0,
+    ...extra,
+  };
 }
 
 export interface RawResponse {

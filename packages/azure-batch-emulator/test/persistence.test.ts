@@ -33,6 +33,8 @@ describe('state survives a restart', () => {
     await client.task.add('job', {
       id: 'resumed',
       commandLine: `/bin/bash -c "if [ -e ${flag} ]; then echo again; exit 0; fi; touch ${flag}; sleep 19.283"`,
+      // The flag lives outside the node (in the test's directory): only an admin task may write there.
+      userIdentity: { autoUser: { scope: 'task', elevationLevel: 'admin' } },
     });
     await waitFor('sleeping', () => (running('sleep 19.283') ? true : undefined));
     await first.stop();

@@ -41,7 +41,8 @@ describe('pools and jobs through @azure/batch', () => {
     const pool = await client.pool.get('pool-a');
     assert.equal(pool.id, 'pool-a');
     assert.equal(pool.state, 'active');
-    assert.equal(pool.vmSize, 'STANDARD_A1_v2');
+    // Batch keeps VM sizes lower-case, whatever the case they were sent in.
+    assert.equal(pool.vmSize, 'standard_a1_v2');
     assert.equal(pool.virtualMachineConfiguration?.nodeAgentSKUId, 'batch.node.ubuntu 24.04');
     assert.equal(pool.taskSlotsPerNode, 2);
     assert.equal(pool.eTag, res.eTag);
@@ -139,7 +140,7 @@ describe('pools and jobs through @azure/batch', () => {
     assert.equal(pool.currentDedicatedNodes, 2);
     const nodes = await client.computeNode.list('pool-r');
     assert.equal(nodes.length, 2);
-    assert.ok(nodes.every((n) => n.isDedicated === true && n.vmSize === 'STANDARD_A1_v2'));
+    assert.ok(nodes.every((n) => n.isDedicated === true && n.vmSize === 'standard_a1_v2'));
   });
 
   it('deletes a pool asynchronously: 202, deleting (PoolBeingDeleted), then 404', async () => {

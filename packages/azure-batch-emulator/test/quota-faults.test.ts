@@ -155,6 +155,8 @@ describe('quota, faults, preemption and the control plane', () => {
     await client.task.add('job', {
       id: 'victim',
       commandLine: `/bin/bash -c "if [ -e ${flag} ]; then exit 0; fi; touch ${flag}; sleep 17.17"`,
+      // The flag lives outside the node (in the test's directory): only an admin task may write there.
+      userIdentity: { autoUser: { scope: 'task', elevationLevel: 'admin' } },
       constraints: { maxTaskRetryCount: 0 },
     });
     const running = await waitFor('victim running', async () => {

@@ -22,7 +22,14 @@ describe(`scale: ${TOTAL} tasks in one job`, () => {
     emu = await startTestEmulator({ allocationDelayMs: 20, nodeStartDelayMs: 10 });
     client = batchClient(emu);
     // No nodes yet: the tasks stay queued while the API is measured.
-    await client.pool.add(poolSpec('scale', { targetDedicatedNodes: 0, taskSlotsPerNode: 8 }));
+    await client.pool.add(
+      poolSpec('scale', {
+        // 8 slots need 2 cores: Batch allows at most 4 slots per core.
+        vmSize: 'STANDARD_D2s_v3',
+        targetDedicatedNodes: 0,
+        taskSlotsPerNode: 8,
+      }),
+    );
     await client.job.add({ id: 'big', poolInfo: { poolId: 'scale' } });
   });
   after(async () => {

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BatchEmulator } from '../src/index';
 import { startAzurite, type AzuriteService } from './azurite';
-import { batchClient, removeDir, startTestEmulator, tempDir, waitFor } from './helpers';
+import { batchClient, IMAGE, removeDir, startTestEmulator, tempDir, waitFor } from './helpers';
 
 /** The project this package lives in (packages/azure-batch-emulator/test → the repository root). */
 const PROJECT_ROOT = resolve(__dirname, '..', '..', '..');
@@ -161,18 +161,21 @@ describe('the ffmpeg tutorial through @azure/batch, with Azurite for storage', (
     );
     const outputSasUrl = `${output.url}?${containerSas('output', 'w')}`;
 
-    // The tutorial's pool, job and tasks, field for field.
+    // The tutorial's pool, job and tasks, field for field, except the image: its Ubuntu 18.04
+    // (Canonical UbuntuServer 18.04-LTS, batch.node.ubuntu 18.04) is retired on Batch, so a user
+    // following today's samples takes Ubuntu 24.04, the Gen1 sku for the Gen1-only A1_v2
+    // (Azure-Samples/azure-batch-samples#328).
     await client.pool.add({
       id: 'LinuxFfmpegPool',
       vmSize: 'STANDARD_A1_v2',
       virtualMachineConfiguration: {
         imageReference: {
-          publisher: 'Canonical',
-          offer: 'UbuntuServer',
-          sku: '18.04-LTS',
+          publisher: 'canonical',
+          offer: 'ubuntu-24_04-lts',
+          sku: 'server-gen1',
           version: 'latest',
         },
-        nodeAgentSKUId: 'batch.node.ubuntu 18.04',
+        nodeAgentSKUId: 'batch.node.ubuntu 24.04',
       },
       targetDedicatedNodes: 0,
       targetLowPriorityNodes: 5,
@@ -259,10 +262,7 @@ describe('the ffmpeg tutorial through @azure/batch, with Azurite for storage', (
     await client.pool.add({
       id: 'wild',
       vmSize: 'STANDARD_D2s_v3',
-      virtualMachineConfiguration: {
-        imageReference: { publisher: 'canonical' },
-        nodeAgentSKUId: 'x',
-      },
+      virtualMachineConfiguration: IMAGE,
       targetDedicatedNodes: 1,
     });
     await client.job.add({ id: 'wild', poolInfo: { poolId: 'wild' } });

@@ -20,14 +20,18 @@ export interface PoolStatus {
   nodeStates: Record<string, number>;
 }
 
-export function createPoolActivities({ batch }: BatchClients) {
+export function createPoolActivities({ batch, entra }: BatchClients) {
   return {
-    /** An authenticated read: proves the Batch key before anything is created. */
+    /** An authenticated read: proves the Batch key or identity before anything is created. */
     async checkBatchAccess(): Promise<void> {
       try {
         await batch.pool.list({ poolListOptions: { maxResults: 1, select: 'id' } });
       } catch (err) {
-        toActivityFailure(err, 'Batch account');
+        toActivityFailure(
+          err,
+          'Batch account',
+          entra && ((status) => entra.advice('batch', status)),
+        );
       }
     },
 

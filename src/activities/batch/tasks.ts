@@ -30,8 +30,14 @@ export function createTaskActivities(clients: BatchClients) {
       sasValidForMs: number;
     }): Promise<{ added: number; alreadyExisted: number }> {
       const expiresOn = new Date(Date.now() + args.sasValidForMs);
-      const inputSas = containerSasUrl(clients.storage, args.inputContainer, 'read', expiresOn);
-      const outputSas = containerSasUrl(
+      // With Entra ID, both are signed with one user delegation key.
+      const inputSas = await containerSasUrl(
+        clients.storage,
+        args.inputContainer,
+        'read',
+        expiresOn,
+      );
+      const outputSas = await containerSasUrl(
         clients.storage,
         args.outputContainer,
         'create-write',

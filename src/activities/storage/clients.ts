@@ -1,9 +1,14 @@
 // What every storage activity is made over (Azure Storage or Azurite alike).
-import type { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type { EntraAdvice } from '../errors';
+import type { SasSigner } from './access';
 
 export interface StorageClients {
   blobService: BlobServiceClient;
-  credential: StorageSharedKeyCredential;
+  /** Signs the tasks' SAS URLs: with the account key, or a user delegation key (Entra ID). */
+  sas: SasSigner;
+  /** With Microsoft Entra ID: what to fix when the service refuses the worker's identity. */
+  entra?: EntraAdvice;
   /** Files uploaded or downloaded at once. */
   concurrency?: number;
 }

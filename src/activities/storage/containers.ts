@@ -29,6 +29,21 @@ export function createContainerActivities({ blobService }: StorageClients) {
       }
     },
 
+    /**
+     * Deletes a container only if it holds no blob (a run's output container when the run
+     * produced nothing); true when this call deleted it.
+     */
+    async deleteContainerIfEmpty(args: { name: string }): Promise<boolean> {
+      const container = blobService.getContainerClient(args.name);
+      try {
+        if (!(await container.exists())) return false;
+        for await (const _blob of listBlobs(container)) return false;
+        return (await container.deleteIfExists()).succeeded;
+      } catch (err) {
+        toActivityFailure(err, `delete empty container ${args.name}`);
+      }
+    },
+
     /** Deletes a container; true when it existed. */
     async deleteContainer(args: { name: string }): Promise<boolean> {
       try {

@@ -9,7 +9,13 @@ import { createOutputActivities } from './outputs';
 import { createUploadActivities } from './upload';
 
 export type { StorageClients } from './clients';
-export { blobUrlWithSas, containerSasUrl } from './access';
+export {
+  accountKeySas,
+  blobUrlWithSas,
+  containerSasUrl,
+  userDelegationSas,
+  type SasSigner,
+} from './access';
 export { OUTPUTS_LISTED, type VerifiedOutputs } from './outputs';
 export type { TransferSummary } from './transfer';
 

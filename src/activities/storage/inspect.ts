@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { matchesGlob } from '../glob';
 import { statusOf, toActivityFailure } from '../errors';
-import type { InputFile } from '../../transcode';
+import type { InputFile, InspectionSummary } from '../../transcode';
 import type { StorageClients } from './clients';
 import { listBlobs } from './containers';
 
@@ -24,14 +24,39 @@ async function looksLikeIsoMedia(file: string): Promise<boolean> {
   }
 }
 
+/** Entries named in a summary at most (it enters the workflow's history). */
+const MAX_NAMED = 10;
+
+export interface LocalInspection {
+  files: InputFile[];
+  summary: InspectionSummary;
+}
+
+function describeEntries(s: InspectionSummary, otherNames: string[]): string {
+  const parts = [
+    `${s.notMatching} file(s) of other names` +
+      (otherNames.length ? ` (such as ${otherNames.join(', ')})` : ''),
+    s.folders ? `${s.folders} folder(s)` : '',
+    s.brokenLinks.length
+      ? `${s.brokenLinks.length} broken link(s) (${s.brokenLinks.join(', ')})`
+      : '',
+    s.otherEntries ? `${s.otherEntries} other entr(ies)` : '',
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
 function invalidInput(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: 'InvalidInput', message, nonRetryable: true });
 }
 
 export function createInspectActivities({ blobService }: StorageClients) {
   return {
-    /** Lists the files to convert in a folder on this worker; rejects bad input before anything is created. */
-    async inspectLocalInput(args: { dir: string; pattern: string }): Promise<InputFile[]> {
+    /**
+     * Lists the files to convert in a folder on this worker; rejects bad input before anything
+     * is created. Links to files are followed, wherever they point (a link out of the folder is
+     * named in the summary); folders are not searched; every entry left out is counted.
+     */
+    async inspectLocalInput(args: { dir: string; pattern: string }): Promise<LocalInspection> {
       let entries: fs.Dirent[];
       try {
         entries = await fsp.readdir(args.dir, { withFileTypes: true });
@@ -45,29 +70,68 @@ export function createInspectActivities({ blobService }: StorageClients) {
         if (code === 'ENOTDIR') throw invalidInput(`Input ${args.dir} is a file, not a folder.`);
         throw invalidInput(`Input folder ${args.dir} cannot be read: ${(err as Error).message}`);
       }
-      const files = entries.filter((e) => e.isFile());
-      if (files.length === 0) {
+      if (entries.length === 0) {
         throw invalidInput(`Input folder ${args.dir} is empty: put the files to convert there.`);
       }
-      const matching = files.filter((e) => matchesGlob(e.name, args.pattern));
-      if (matching.length === 0) {
-        const seen = files.slice(0, 5).map((e) => e.name);
-        throw invalidInput(
-          `No file in ${args.dir} matches ${args.pattern} (it holds ${files.length} file(s), such as ` +
-            `${seen.join(', ')}): change the pattern or the folder.`,
-        );
-      }
-      const result: InputFile[] = [];
-      const notMedia: string[] = [];
-      for (const entry of matching.sort((a, b) =>
-        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-      )) {
+      const summary: InspectionSummary = {
+        entries: entries.length,
+        folders: 0,
+        notMatching: 0,
+        brokenLinks: [],
+        otherEntries: 0,
+        linksFollowed: 0,
+        linksOutside: [],
+      };
+      const candidates: Array<{ name: string; size: number }> = [];
+      const otherNames: string[] = [];
+      const root = await fsp.realpath(args.dir);
+      for (const entry of entries) {
         const full = path.join(args.dir, entry.name);
-        if (ISO_MEDIA_EXTENSIONS.test(entry.name) && !(await looksLikeIsoMedia(full))) {
-          notMedia.push(entry.name);
+        const target = await fsp.stat(full).catch(() => undefined); // follows links
+        if (!target) {
+          summary.brokenLinks.push(entry.name);
           continue;
         }
-        result.push({ blobName: entry.name, size: (await fsp.stat(full)).size });
+        if (target.isDirectory()) {
+          summary.folders++;
+          continue;
+        }
+        if (!target.isFile()) {
+          summary.otherEntries++;
+          continue;
+        }
+        if (!matchesGlob(entry.name, args.pattern)) {
+          summary.notMatching++;
+          if (otherNames.length < 5) otherNames.push(entry.name);
+          continue;
+        }
+        if (entry.isSymbolicLink()) {
+          summary.linksFollowed++;
+          const real = await fsp.realpath(full);
+          if (path.relative(root, real).startsWith('..'))
+            summary.linksOutside.push(`${entry.name} → ${real}`);
+        }
+        candidates.push({ name: entry.name, size: target.size });
+      }
+      if (candidates.length === 0) {
+        throw invalidInput(
+          `No file in ${args.dir} matches ${args.pattern}: it holds ${describeEntries(summary, otherNames)}. ` +
+            'Change the pattern or the folder (folders inside it are not searched).',
+        );
+      }
+      const files: InputFile[] = [];
+      const notMedia: string[] = [];
+      for (const file of candidates.sort((a, b) =>
+        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+      )) {
+        if (
+          ISO_MEDIA_EXTENSIONS.test(file.name) &&
+          !(await looksLikeIsoMedia(path.join(args.dir, file.name)))
+        ) {
+          notMedia.push(file.name);
+          continue;
+        }
+        files.push({ blobName: file.name, size: file.size });
       }
       if (notMedia.length > 0) {
         throw invalidInput(
@@ -75,7 +139,9 @@ export function createInspectActivities({ blobService }: StorageClients) {
             `start): ${notMedia.join(', ')}. Remove or replace them.`,
         );
       }
-      return result;
+      summary.linksOutside = summary.linksOutside.slice(0, MAX_NAMED);
+      summary.brokenLinks = summary.brokenLinks.slice(0, MAX_NAMED);
+      return { files, summary };
     },
 
     /** Lists input blobs already uploaded under a prefix. */

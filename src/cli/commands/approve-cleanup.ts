@@ -1,7 +1,7 @@
 // `client approve-cleanup <workflowId>`: the cleanup decision a run with `--cleanup ask` waits for.
 import type { Command } from 'commander';
 import { approveCleanupSignal } from '../../transcode';
-import { withClient } from '../session';
+import { openRun, withClient } from '../session';
 
 export function addApproveCleanupCommand(cli: Command): void {
   cli
@@ -20,7 +20,7 @@ export function addApproveCleanupCommand(cli: Command): void {
             deleteJob: !(options.keep || options.keepJob),
             deletePool: !(options.keep || options.keepPool),
           };
-          await client.workflow.getHandle(workflowId).signal(approveCleanupSignal, decision);
+          await (await openRun(client, workflowId)).signal(approveCleanupSignal, decision);
           console.log(`Sent approveCleanup ${JSON.stringify(decision)} to ${workflowId}`);
         });
       },

@@ -2,7 +2,7 @@
 // cleans up per its policy.
 import type { Command } from 'commander';
 import { cancelSignal } from '../../transcode';
-import { withClient } from '../session';
+import { openRun, withClient } from '../session';
 
 export function addCancelCommand(cli: Command): void {
   cli
@@ -11,9 +11,8 @@ export function addCancelCommand(cli: Command): void {
     .option('--reason <text>', 'why', 'cancelled from the client')
     .action(async (workflowId: string, options: { reason: string }) => {
       await withClient(async (client) => {
-        await client.workflow
-          .getHandle(workflowId)
-          .signal(cancelSignal, { reason: options.reason });
+        const handle = await openRun(client, workflowId);
+        await handle.signal(cancelSignal, { reason: options.reason });
         console.log(`Sent cancel to ${workflowId}`);
       });
     });

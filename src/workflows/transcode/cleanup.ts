@@ -16,6 +16,15 @@ export async function cleanUp(run: Run): Promise<void> {
       progress.cleanup.deleted.push(`container ${plan.inputContainer}`);
     });
   }
+  if (plan.ownsOutputContainer && progress.status !== 'running') {
+    // A failed or cancelled run that stored nothing leaves no empty container behind.
+    await step(run, 'delete empty output container', async () => {
+      const removed = await run
+        .quick(`Delete container ${plan.outputContainer} if empty`)
+        .deleteContainerIfEmpty({ name: plan.outputContainer });
+      if (removed) progress.cleanup.deleted.push(`container ${plan.outputContainer}`);
+    });
+  }
   if (!state.created.job && !state.created.pool) return;
 
   const decision = await decide(run);
@@ -27,7 +36,8 @@ export async function cleanUp(run: Run): Promise<void> {
         const deleted = await run
           .quick(`Delete job ${plan.jobId}`)
           .deleteJob({ jobId: plan.jobId, ownerWorkflowId: plan.owner });
-        if (deleted) progress.cleanup.deleted.push(`job ${plan.jobId}`);
+        // Gone although it was created: an earlier attempt of this delete did it.
+        if (deleted || progress.job.created) progress.cleanup.deleted.push(`job ${plan.jobId}`);
       });
     } else progress.cleanup.kept.push(`job ${plan.jobId}`);
   }
@@ -37,7 +47,7 @@ export async function cleanUp(run: Run): Promise<void> {
         const deleted = await run
           .quick(`Delete pool ${plan.pool.id}`)
           .deletePool({ poolId: plan.pool.id, ownerWorkflowId: plan.owner });
-        if (deleted) progress.cleanup.deleted.push(`pool ${plan.pool.id}`);
+        if (deleted || progress.pool.created) progress.cleanup.deleted.push(`pool ${plan.pool.id}`);
       });
     } else progress.cleanup.kept.push(`pool ${plan.pool.id}`);
   }

@@ -19,6 +19,24 @@ export function renderDetails(p: Progress): string {
     '| --- | --- | --- | --- | --- | --- |',
     `| ${p.tasks.total} | ${c.active} | ${c.running} | ${c.succeeded} | ${c.failed} | ${c.completed} |`,
   ];
+  const seen = p.inspection;
+  if (seen) {
+    const leftOut = [
+      seen.notMatching ? `${seen.notMatching} of other names` : '',
+      seen.folders ? `${seen.folders} folder(s)` : '',
+      seen.brokenLinks.length ? `${seen.brokenLinks.length} broken link(s)` : '',
+      seen.otherEntries ? `${seen.otherEntries} other` : '',
+    ].filter(Boolean);
+    lines.push(
+      '',
+      `**Input folder:** ${seen.entries} entries` +
+        (leftOut.length ? `; left out: ${leftOut.join(', ')}` : '') +
+        (seen.linksFollowed ? `; ${seen.linksFollowed} link(s) followed` : '') +
+        (seen.linksOutside.length
+          ? ` (out of the folder: ${cell(seen.linksOutside.join(', '))})`
+          : ''),
+    );
+  }
   const nodes = Object.entries(p.pool.nodeStates);
   if (nodes.length > 0) {
     lines.push(
@@ -42,6 +60,9 @@ export function renderDetails(p: Progress): string {
       `**Cleanup decision needed** before ${p.cleanup.decisionDeadline}: send the \`approveCleanup\` signal ` +
         '(e.g. `{"deleteJob":true,"deletePool":true}`).',
     );
+  }
+  for (const rejected of p.rejectedMessages ?? []) {
+    lines.push('', `**Rejected \`${rejected.name}\`** (changed nothing): ${cell(rejected.reason)}`);
   }
   if (p.cancelReason) lines.push('', `**Cancelled:** ${p.cancelReason}`);
   if (p.error) lines.push('', `**Error:** ${cell(p.error)}`);

@@ -9,12 +9,15 @@ export async function inspectInputs(run: Run): Promise<void> {
   // A wrong key must fail the run before anything is created, not after the upload.
   await run.quick('Check Azure access').checkAccess();
   const source = plan.source;
-  state.files =
-    source.kind === 'local'
-      ? await run
-          .quick(`Inspect ${source.dir}`)
-          .inspectLocalInput({ dir: source.dir, pattern: source.pattern })
-      : await run.quick(`Inspect blobs in ${source.container}`).inspectBlobInput(source);
+  if (source.kind === 'local') {
+    const inspected = await run
+      .quick(`Inspect ${source.dir}`)
+      .inspectLocalInput({ dir: source.dir, pattern: source.pattern });
+    state.files = inspected.files;
+    progress.inspection = inspected.summary;
+  } else {
+    state.files = await run.quick(`Inspect blobs in ${source.container}`).inspectBlobInput(source);
+  }
   const duplicates = duplicateOutputs(state.files, plan.extension);
   if (duplicates.length > 0) {
     throw ApplicationFailure.create({

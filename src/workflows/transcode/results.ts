@@ -20,6 +20,12 @@ export async function terminateJobIfStopped(run: Run, timedOut: boolean): Promis
     const reason = progress.cancelReason ? 'UserCancel' : timedOut ? 'Timeout' : 'WorkflowFailed';
     await run.quick(`Terminate job ${plan.jobId}`).terminateJob({ jobId: plan.jobId, reason });
     progress.job.terminated = true;
+    if (progress.tasks.added > 0) {
+      // Final counts: the last poll was before the terminate.
+      progress.tasks.counts = await run
+        .quick('Task counts after terminate')
+        .getTaskCounts({ jobId: plan.jobId });
+    }
   });
 }
 

@@ -25,29 +25,90 @@ function header(headers: IncomingHttpHeaders, name: string): string {
   return Array.isArray(v) ? v.join(', ') : (v ?? '');
 }
 
+type Query = AuthRequest['query'];
+
+/** Each query name once, in first-seen order, with its first value (url-parse, parse_qs). */
+function firstValues(query: Query): [string, string][] {
+  const seen = new Map<string, string>();
+  for (const [name, value] of query) if (!seen.has(name)) seen.set(name, value);
+  return [...seen.entries()];
+}
+
+/** Code-unit order, as JS's default sort and Python's sorted() order these (ASCII) names. */
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
- * Builds the strings a client may have signed. The JS SDK signs every query parameter; Python's
- * azure-batch skips empty ones. Both forms are computed from the request exactly as received.
+ * The query part of the canonicalized resource, in each form a client may have built it:
+ * - `sdk`: @azure/batch 10.2.0: names as sent, sorted, first value, every parameter;
+ * - `python`: azure-batch 6.0.0 and 15.x: the same, but parameters with empty values skipped;
+ * - `documented`: the REST reference ("Authenticate requests to the Azure Batch service"):
+ *   names lower-cased, sorted, the values of a repeated name sorted and comma-joined.
  */
-export function stringsToSign(req: AuthRequest, accountName: string): string[] {
-  let base = `${req.method}\n`;
-  for (const name of SIGNED_HEADERS) base += `${header(req.headers, name)}\n`;
+export function canonicalizedQueries(query: Query): {
+  sdk: string;
+  python: string;
+  documented: string;
+} {
+  const first = firstValues(query).sort(([a], [b]) => byCodeUnit(a, b));
+  const sdk = first.map(([n, v]) => `\n${n}:${v}`).join('');
+  const python = first
+    .filter(([, v]) => v !== '')
+    .map(([n, v]) => `\n${n}:${v}`)
+    .join('');
+  const grouped = new Map<string, string[]>();
+  for (const [name, value] of query) {
+    const key = name.toLowerCase();
+    grouped.set(key, [...(grouped.get(key) ?? []), value]);
+  }
+  const documented = [...grouped.entries()]
+    .sort(([a], [b]) => byCodeUnit(a, b))
+    .map(([n, values]) => `\n${n}:${values.sort(byCodeUnit).join(',')}`)
+    .join('');
+  return { sdk, python, documented };
+}
+
+/**
+ * VERB, the standard headers and the canonicalized ocp-* headers. `documented` applies the REST
+ * reference's rules where clients may differ from the SDKs: linear whitespace in ocp-* values
+ * folded to one space, and the Date line empty when ocp-date is set ("If you set ocp-date,
+ * construct the signature with an empty value for the Date header").
+ */
+function headerLines(req: AuthRequest, contentLength: string, documented: boolean): string {
+  const hasOcpDate = header(req.headers, 'ocp-date') !== '';
+  let out = `${req.method}\n`;
+  for (const name of SIGNED_HEADERS) {
+    let value = header(req.headers, name);
+    if (name === 'content-length') value = contentLength;
+    else if (name === 'date' && documented && hasOcpDate) value = '';
+    out += `${value}\n`;
+  }
   const ocp = Object.keys(req.headers)
     .filter((name) => name.startsWith('ocp-') && header(req.headers, name) !== '')
     .sort();
-  for (const name of ocp) base += `${name}:${header(req.headers, name)}\n`;
-  base += `/${accountName}${req.rawPath}`;
+  for (const name of ocp) {
+    const value = header(req.headers, name);
+    out += `${name}:${documented ? value.replace(/\s+/g, ' ').trim() : value}\n`;
+  }
+  return out;
+}
 
-  const names = [...new Set(req.query.map(([n]) => n))].sort();
-  const first = (n: string) => req.query.find(([k]) => k === n)?.[1] ?? '';
-  const all = base + names.map((n) => `\n${n}:${first(n)}`).join('');
-  const nonEmpty =
-    base +
-    names
-      .filter((n) => first(n) !== '')
-      .map((n) => `\n${n}:${first(n)}`)
-      .join('');
-  return all === nonEmpty ? [all] : [all, nonEmpty];
+/**
+ * The strings a client may have signed for this request, the JS SDK's form first. Each is built
+ * from the request exactly as received (headers, still-encoded path, decoded query values); they
+ * differ only where clients differ: the query (see canonicalizedQueries) and, in the documented
+ * form, the header rules of headerLines and a Content-Length of 0 also signed as empty (the
+ * Storage rule the Batch algorithm was taken from).
+ */
+export function stringsToSign(req: AuthRequest, accountName: string): string[] {
+  const length = header(req.headers, 'content-length');
+  const resource = `/${accountName}${req.rawPath}`;
+  const q = canonicalizedQueries(req.query);
+  const asSent = headerLines(req, length, false);
+  const candidates = [asSent + resource + q.sdk, asSent + resource + q.python];
+  const documentedHeaders = [headerLines(req, length, true)];
+  if (length === '0') documentedHeaders.push(headerLines(req, '', true));
+  for (const h of documentedHeaders) candidates.push(h + resource + q.documented);
+  return [...new Set(candidates)];
 }
 
 export function sign(stringToSign: string, accountKey: string): string {

@@ -5,7 +5,7 @@ export interface AuthRequest {
   method: string;
   /** The request path as received, still percent-encoded. */
   rawPath: string;
-  /** Query parameters, names as sent and values decoded. */
+  /** Query parameters in the order sent, names as sent (not lower-cased) and values decoded. */
   query: [string, string][];
   headers: IncomingHttpHeaders;
 }
@@ -14,6 +14,8 @@ export interface AuthRequest {
 export type AuthOutcome =
   { kind: 'pass' } | { kind: 'fail'; error: BatchServiceError } | { kind: 'skip' };
 
+/** One scheme (SharedKey, Bearer, ...); chained by the authentication middleware. */
 export interface Authenticator {
-  authenticate(req: AuthRequest): AuthOutcome;
+  /** `skip` when the Authorization header is not this scheme's; may answer asynchronously. */
+  authenticate(req: AuthRequest): AuthOutcome | Promise<AuthOutcome>;
 }

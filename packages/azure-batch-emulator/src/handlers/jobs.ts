@@ -4,7 +4,7 @@ import { nextLink, takePage } from '../odata/paging';
 import type { Operation, OperationResult } from '../pipeline/types';
 import type { Job, JobRecord } from '../store/types';
 import { INFINITE_DURATION } from '../util/duration';
-import { checkId } from '../util/ids';
+import { checkJobAdd, checkJobChange } from '../validation/job';
 import { readModel } from '../wire/serializer';
 import {
   changeHeaders,
@@ -34,18 +34,7 @@ export class JobsHandler {
 
   add = (op: Operation): OperationResult => {
     const p = readModel<M.JobAddParameter>('JobAddParameter', op.body, 'job');
-    checkId(p.id);
-    if (!p.poolInfo.poolId) {
-      throw p.poolInfo.autoPoolSpecification
-        ? Errors.invalidProperty('poolInfo.autoPoolSpecification', 'auto pools are not emulated')
-        : Errors.missingProperty('poolInfo.poolId');
-    }
-    if (p.jobManagerTask || p.jobPreparationTask || p.jobReleaseTask) {
-      throw Errors.invalidProperty(
-        'jobManagerTask',
-        'job manager, preparation and release tasks are not emulated',
-      );
-    }
+    checkJobAdd(p);
     const existing = this.s.store.getJob(p.id);
     if (existing)
       throw existing.job.state === 'deleting' ? Errors.jobBeingDeleted() : Errors.jobExists();
@@ -116,6 +105,7 @@ export class JobsHandler {
 
   private applyChanges(rec: JobRecord, p: M.JobPatchParameter, replace: boolean): void {
     const job = rec.job;
+    checkJobChange(p, job);
     if (job.state === 'completed') throw Errors.jobCompleted();
     if (
       p.poolInfo?.poolId &&

@@ -3,7 +3,7 @@ import { Errors } from '../errors';
 import { takePage, nextLink } from '../odata/paging';
 import type { Operation, OperationResult } from '../pipeline/types';
 import type { Pool, PoolRecord } from '../store/types';
-import { checkId } from '../util/ids';
+import { checkPoolAdd, checkPoolPatch, checkPoolResize } from '../validation/pool';
 import { readModel } from '../wire/serializer';
 import {
   changeHeaders,
@@ -15,9 +15,7 @@ import {
   type Services,
 } from './common';
 
-const MAX_SLOTS_PER_NODE = 256;
-
-/** Pool operations: add, get, exists, list, delete, resize, stop resize, patch. */
+/** Pool operations: add, get, exists, list, delete, resize, stop resize, patch, update properties. */
 export class PoolsHandler {
   constructor(private readonly s: Services) {}
 
@@ -35,32 +33,14 @@ export class PoolsHandler {
 
   add = (op: Operation): OperationResult => {
     const p = readModel<M.PoolAddParameter>('PoolAddParameter', op.body, 'pool');
-    checkId(p.id);
-    if (!p.virtualMachineConfiguration && !p.cloudServiceConfiguration) {
-      throw Errors.missingProperty('virtualMachineConfiguration');
-    }
-    if (p.enableAutoScale) {
-      throw Errors.invalidProperty(
-        'enableAutoScale',
-        'autoscale is not emulated; set target node counts',
-      );
-    }
-    const slots = p.taskSlotsPerNode ?? 1;
-    if (!Number.isInteger(slots) || slots < 1 || slots > MAX_SLOTS_PER_NODE) {
-      throw Errors.invalidProperty('taskSlotsPerNode', `must be from 1 to ${MAX_SLOTS_PER_NODE}`);
-    }
-    for (const [name, v] of [
-      ['targetDedicatedNodes', p.targetDedicatedNodes],
-      ['targetLowPriorityNodes', p.targetLowPriorityNodes],
-    ] as const) {
-      if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw Errors.invalidProperty(name);
-    }
+    const now = new Date();
+    const size = checkPoolAdd(p, now);
     const existing = this.s.store.getPool(p.id);
     if (existing) {
       throw existing.pool.state === 'deleting' ? Errors.poolBeingDeleted() : Errors.poolExists();
     }
-    const now = new Date();
     const url = `${this.s.serviceUrl()}/pools/${p.id}`;
+    const vm = p.virtualMachineConfiguration!;
     const pool: Pool = {
       ...p,
       id: p.id,
@@ -70,14 +50,24 @@ export class PoolsHandler {
       stateTransitionTime: now,
       allocationState: 'resizing',
       allocationStateTransitionTime: now,
+      // Batch keeps the size lower-case (`standard_a1_v2`) and the image version as `latest`.
+      vmSize: size.name,
+      virtualMachineConfiguration: {
+        ...vm,
+        imageReference:
+          vm.imageReference.virtualMachineImageId === undefined
+            ? { ...vm.imageReference, version: vm.imageReference.version ?? 'latest' }
+            : vm.imageReference,
+      },
       resizeTimeout: p.resizeTimeout ?? 'PT15M',
       currentDedicatedNodes: 0,
       currentLowPriorityNodes: 0,
+      // Batch takes a pool without targets as one of 0 nodes (recorded service answers).
       targetDedicatedNodes: p.targetDedicatedNodes ?? 0,
       targetLowPriorityNodes: p.targetLowPriorityNodes ?? 0,
       enableAutoScale: false,
       enableInterNodeCommunication: p.enableInterNodeCommunication ?? false,
-      taskSlotsPerNode: slots,
+      taskSlotsPerNode: p.taskSlotsPerNode ?? 1,
       taskSchedulingPolicy: p.taskSchedulingPolicy ?? { nodeFillType: 'spread' },
     };
     const rec = this.s.store.addPool(pool);
@@ -146,13 +136,8 @@ export class PoolsHandler {
       optionalBody(op),
       'poolResizeParameter',
     );
+    checkPoolResize(p);
     if (rec.pool.allocationState !== 'steady') throw Errors.poolBeingResized();
-    for (const [name, v] of [
-      ['targetDedicatedNodes', p.targetDedicatedNodes],
-      ['targetLowPriorityNodes', p.targetLowPriorityNodes],
-    ] as const) {
-      if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw Errors.invalidProperty(name);
-    }
     if (p.targetDedicatedNodes !== undefined)
       rec.pool.targetDedicatedNodes = p.targetDedicatedNodes;
     if (p.targetLowPriorityNodes !== undefined)
@@ -172,6 +157,7 @@ export class PoolsHandler {
     const rec = this.findActive(op.params.poolId);
     checkConditions(op, rec.pool);
     const p = readModel<M.PoolPatchParameter>('PoolPatchParameter', op.body, 'poolPatchParameter');
+    checkPoolPatch(p);
     if (p.startTask !== undefined) rec.pool.startTask = p.startTask;
     if (p.metadata !== undefined) rec.pool.metadata = p.metadata;
     if (p.applicationPackageReferences !== undefined) {
@@ -182,5 +168,26 @@ export class PoolsHandler {
     }
     this.s.store.touchPool(rec);
     return { status: 200, headers: changeHeaders(rec.pool, rec.pool.url!) };
+  };
+
+  /** Replaces the updatable properties: a start task left out is removed, lists are replaced. */
+  updateProperties = (op: Operation): OperationResult => {
+    const rec = this.findActive(op.params.poolId);
+    checkConditions(op, rec.pool);
+    const p = readModel<M.PoolUpdatePropertiesParameter>(
+      'PoolUpdatePropertiesParameter',
+      op.body,
+      'poolUpdatePropertiesParameter',
+    );
+    checkPoolPatch(p);
+    rec.pool.startTask = p.startTask;
+    rec.pool.certificateReferences = p.certificateReferences;
+    rec.pool.applicationPackageReferences = p.applicationPackageReferences;
+    rec.pool.metadata = p.metadata;
+    if (p.targetNodeCommunicationMode !== undefined) {
+      rec.pool.targetNodeCommunicationMode = p.targetNodeCommunicationMode;
+    }
+    this.s.store.touchPool(rec);
+    return { status: 204, headers: changeHeaders(rec.pool, rec.pool.url!) };
   };
 }

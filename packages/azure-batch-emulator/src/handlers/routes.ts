@@ -1,4 +1,5 @@
 import type { Handler, Route } from '../pipeline/types';
+import { AccountHandler } from './account';
 import type { Services } from './common';
 import { FilesHandler } from './files';
 import { JobsHandler } from './jobs';
@@ -20,7 +21,9 @@ export function buildRoutes(s: Services): Route[] {
   const jobs = new JobsHandler(s);
   const tasks = new TasksHandler(s);
   const files = new FilesHandler(s);
+  const account = new AccountHandler();
   return [
+    route('GET', '/supportedimages', 'Account_ListSupportedImages', account.listSupportedImages),
     route('POST', '/pools', 'Pool_Add', pools.add),
     route('GET', '/pools', 'Pool_List', pools.list),
     route('GET', '/pools/{poolId}', 'Pool_Get', pools.get),
@@ -29,6 +32,12 @@ export function buildRoutes(s: Services): Route[] {
     route('PATCH', '/pools/{poolId}', 'Pool_Patch', pools.patch),
     route('POST', '/pools/{poolId}/resize', 'Pool_Resize', pools.resize),
     route('POST', '/pools/{poolId}/stopresize', 'Pool_StopResize', pools.stopResize),
+    route(
+      'POST',
+      '/pools/{poolId}/updateproperties',
+      'Pool_UpdateProperties',
+      pools.updateProperties,
+    ),
     route('GET', '/pools/{poolId}/nodes', 'ComputeNode_List', nodes.list),
     route('GET', '/pools/{poolId}/nodes/{nodeId}', 'ComputeNode_Get', nodes.get),
     route('POST', '/jobs', 'Job_Add', jobs.add),

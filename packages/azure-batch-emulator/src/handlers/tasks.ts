@@ -1,11 +1,10 @@
 import type { BatchServiceModels as M } from '@azure/batch';
-import { isAbsolute, normalize } from 'node:path';
 import { BatchServiceError, Errors } from '../errors';
 import { nextLink, takePage } from '../odata/paging';
 import type { Operation, OperationResult } from '../pipeline/types';
 import { key, type JobRecord, type Task, type TaskRecord } from '../store/types';
 import { INFINITE_DURATION } from '../util/duration';
-import { checkId } from '../util/ids';
+import { checkTaskAdd, checkTaskConstraints } from '../validation/task';
 import { readModel } from '../wire/serializer';
 import {
   changeHeaders,
@@ -18,31 +17,6 @@ import {
 
 /** addtaskcollection takes at most 100 tasks (the JS SDK checks it too; Python chunks). */
 export const MAX_TASKS_PER_COLLECTION = 100;
-
-function checkResourceFiles(files: M.ResourceFile[] | undefined): void {
-  for (const [i, rf] of (files ?? []).entries()) {
-    const name = `resourceFiles[${i}]`;
-    const sources = [rf.httpUrl, rf.storageContainerUrl, rf.autoStorageContainerName].filter(
-      Boolean,
-    );
-    if (sources.length !== 1) {
-      throw Errors.invalidProperty(
-        name,
-        'exactly one of httpUrl, storageContainerUrl, autoStorageContainerName',
-      );
-    }
-    if (rf.httpUrl && !rf.filePath) throw Errors.missingProperty(`${name}.filePath`);
-    if (
-      rf.filePath &&
-      (isAbsolute(rf.filePath) || normalize(rf.filePath).split('/').includes('..'))
-    ) {
-      throw Errors.invalidProperty(
-        `${name}.filePath`,
-        'must be relative and stay in the working directory',
-      );
-    }
-  }
-}
 
 /** Task operations: add, addtaskcollection, get, list, terminate, delete, reactivate, update. */
 export class TasksHandler {
@@ -70,14 +44,8 @@ export class TasksHandler {
   }
 
   private build(job: JobRecord, p: M.TaskAddParameter): Task {
-    checkId(p.id);
-    checkResourceFiles(p.resourceFiles);
-    if (p.multiInstanceSettings)
-      throw Errors.invalidProperty('multiInstanceSettings', 'not emulated');
-    if (p.dependsOn)
-      throw Errors.invalidProperty('dependsOn', 'task dependencies are not emulated');
+    checkTaskAdd(p);
     const slots = p.requiredSlots ?? 1;
-    if (!Number.isInteger(slots) || slots < 1) throw Errors.invalidProperty('requiredSlots');
     const now = new Date();
     return {
       ...p,
@@ -239,6 +207,7 @@ export class TasksHandler {
       op.body ?? {},
       'taskUpdateParameter',
     );
+    checkTaskConstraints(p.constraints);
     if (rec.task.state === 'completed') throw Errors.taskCompleted();
     this.s.store.updateTask(job, rec, (t) => {
       t.constraints = {

@@ -14,8 +14,8 @@ export function parsePaging(query: URLSearchParams): PageRequest {
   const raw = query.get('maxresults');
   let maxResults = MAX_PAGE;
   if (raw !== null) {
-    maxResults = Number(raw);
-    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > MAX_PAGE) {
+    maxResults = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+    if (!(maxResults >= 1 && maxResults <= MAX_PAGE)) {
       throw Errors.invalidQuery('maxresults', raw, `must be an integer from 1 to ${MAX_PAGE}`);
     }
   }

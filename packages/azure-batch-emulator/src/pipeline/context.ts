@@ -2,10 +2,25 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Middleware, RequestContext } from './types';
 
+/**
+ * The request URL with every query parameter name lower-cased: Batch matches names
+ * case-insensitively (`maxResults`, `maxresults`; 2025-06-01 clients send `timeOut`), so every
+ * reader of `ctx.url.searchParams` asks for one form. Values and their order are kept. What the
+ * client sent stays in `ctx.req.url` (the signature is checked over that).
+ */
+function withLowerCaseQueryNames(url: URL): URL {
+  if (url.search === '') return url;
+  const lowered = new URLSearchParams();
+  for (const [name, value] of url.searchParams) lowered.append(name.toLowerCase(), value);
+  const out = new URL(url.href);
+  out.search = lowered.toString();
+  return out;
+}
+
 export function newContext(req: IncomingMessage, res: ServerResponse): RequestContext {
   const host = req.headers.host ?? '127.0.0.1';
   const rawUrl = req.url ?? '/';
-  const url = new URL(rawUrl, `http://${host}`);
+  const url = withLowerCaseQueryNames(new URL(rawUrl, `http://${host}`));
   return {
     req,
     res,

@@ -20,6 +20,8 @@ export interface PipelineParts {
   log: (line: string) => void;
   /** Writes the state now (acknowledged changes must survive a crash). */
   persist: () => Promise<void>;
+  /** How long a client may take to send its request before it is answered 408. */
+  requestTimeoutMs: number;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface PipelineParts {
 export function buildPipeline(p: PipelineParts): (ctx: RequestContext) => Promise<void> {
   return compose([
     contextMiddleware,
-    errorsMiddleware(p.stats, p.log),
+    errorsMiddleware(p.stats, p.log, p.requestTimeoutMs),
     serializationMiddleware(p.stats),
     durabilityMiddleware(p.persist),
     dispatchMiddleware(p.routes),

@@ -1,7 +1,7 @@
 import type { RequestContext } from './types';
 
-export const JSON_CONTENT_TYPE =
-  'application/json;odata=minimalmetadata;streaming=true;charset=utf-8';
+/** As the service sends it (recorded answers of 2022-2023); bodies are UTF-8 JSON. */
+export const JSON_CONTENT_TYPE = 'application/json;odata=minimalmetadata';
 
 /** Headers every Batch response carries. */
 export function baseHeaders(ctx: RequestContext): Record<string, string> {

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Stats } from '../stats';
 import { adaptResponseBody } from '../wire/api-versions';
+import { present } from '../wire/present';
 import { writeModel } from '../wire/serializer';
 import { applySelect } from '../odata/select';
 import { baseHeaders, writeResponse } from './respond';
@@ -13,12 +14,14 @@ function toWire(body: Exclude<ResponseBody, { kind: 'file' }>): Record<string, u
     case 'entity':
       return {
         'odata.metadata': body.metadata,
-        ...applySelect(writeModel(body.mapper, body.model), body.select),
+        ...applySelect(writeModel(body.mapper, present(body.mapper, body.model)), body.select),
       };
     case 'list': {
       const out: Record<string, unknown> = {
         'odata.metadata': body.metadata,
-        value: body.models.map((m) => applySelect(writeModel(body.mapper, m), body.select)),
+        value: body.models.map((m) =>
+          applySelect(writeModel(body.mapper, present(body.mapper, m)), body.select),
+        ),
       };
       if (body.nextLink) out['odata.nextLink'] = body.nextLink;
       return out;

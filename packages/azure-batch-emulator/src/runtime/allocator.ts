@@ -3,13 +3,13 @@
 // node's life is one state machine, and splitting it would scatter its transitions.
 import type { BatchServiceModels as M } from '@azure/batch';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { key, type Node, type NodeRecord, type PoolRecord } from '../store/types';
 import { runAttempt } from './attempt';
 import { setState, type RuntimeContext } from './context';
-import { taskEnvironment } from './environment';
+import { taskEnvironment, taskIdentity } from './environment';
 import { userError } from './failure';
+import { prepareNodeDirs } from './isolation';
 import { NODE_SUBDIRS, nodeRoot, poolRoot, startTaskDirs } from './node-layout';
 import { coresOf } from './vm-sizes';
 
@@ -221,7 +221,7 @@ export class Allocator {
     this.rt.timers.after(delay, async () => {
       if (!current()) return;
       const root = nodeRoot(this.rt.options.dataDir, rec.pool.id, n.node.id);
-      await Promise.all(NODE_SUBDIRS.map((d) => mkdir(join(root, d), { recursive: true })));
+      await prepareNodeDirs(this.rt.options.dataDir, root, NODE_SUBDIRS, this.rt.users);
       if (!current()) return;
       setState(n.node, 'starting');
       n.node.lastBootTime = new Date();
@@ -261,6 +261,7 @@ export class Allocator {
     this.startTasks.set(k, abort);
     const root = nodeRoot(this.rt.options.dataDir, rec.pool.id, n.node.id);
     const dirs = startTaskDirs(root);
+    const identity = taskIdentity(rec.pool, startTask.userIdentity, this.rt.users, root);
     const maxRetries = startTask.maxTaskRetryCount ?? 0;
     let info: M.StartTaskInformation = { state: 'running', startTime: new Date(), retryCount: 0 };
     for (let attempt = 0; ; attempt++) {
@@ -273,6 +274,8 @@ export class Allocator {
         commandLine: startTask.commandLine,
         resourceFiles: startTask.resourceFiles,
         dirs,
+        nodeRoot: root,
+        identity,
         env: taskEnvironment({
           image: this.rt.image,
           accountName: this.rt.options.accountName,
@@ -283,7 +286,7 @@ export class Allocator {
           isDedicated: n.node.isDedicated ?? true,
           dirs,
           taskId: 'starttask',
-          identity: startTask.userIdentity,
+          identity,
           settings: [startTask.environmentSettings],
         }),
         wallClockMs: undefined,

@@ -86,8 +86,12 @@ const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 /** Writes the shims under imageDir; the shim directory comes first on the task's PATH. */
 export function installNodeImage(imageDir: string): NodeImage {
   const dirs = { admin: join(imageDir, 'bin-admin'), user: join(imageDir, 'bin-user') };
+  mkdirSync(imageDir, { recursive: true });
+  chmodSync(imageDir, 0o755);
   for (const [kind, dir] of Object.entries(dirs)) {
     mkdirSync(dir, { recursive: true });
+    // Every task runs these, whichever user it runs as.
+    chmodSync(dir, 0o755);
     for (const name of ['apt-get', 'apt']) {
       const file = join(dir, name);
       writeFileSync(file, script(kind === 'admin', name));

@@ -1,9 +1,10 @@
 import type { BatchServiceModels as M } from '@azure/batch';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_TIMER_MS } from '../util/duration';
 import { splitCommandLine } from './command-line';
+import type { TaskIdentity } from './environment';
 import { TaskFailure, userError } from './failure';
+import { prepareTaskDirs } from './isolation';
 import type { TaskDirs } from './node-layout';
 import type { ProcessTable } from './process';
 import { downloadResourceFiles } from './resource-files';
@@ -13,6 +14,8 @@ export interface AttemptInput {
   commandLine: string;
   resourceFiles: M.ResourceFile[] | undefined;
   dirs: TaskDirs;
+  nodeRoot: string;
+  identity: TaskIdentity;
   env: Record<string, string>;
   /** From the start of the attempt, downloads included; undefined means no limit. */
   wallClockMs: number | undefined;
@@ -41,9 +44,10 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
         }, input.wallClockMs)
       : undefined;
   try {
-    await mkdir(input.dirs.workingDir, { recursive: true });
+    const { user, home } = input.identity;
+    await prepareTaskDirs(input.nodeRoot, input.dirs.taskDir, input.dirs.workingDir, home, user);
     try {
-      await downloadResourceFiles(input.resourceFiles, input.dirs.workingDir, local.signal);
+      await downloadResourceFiles(input.resourceFiles, input.dirs.workingDir, local.signal, user);
     } catch (err) {
       if (err instanceof TaskFailure) return { kind: 'failed', info: err.info };
       if (!local.signal.aborted) throw err;
@@ -74,6 +78,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
         stdoutPath: join(input.dirs.taskDir, 'stdout.txt'),
         stderrPath: join(input.dirs.taskDir, 'stderr.txt'),
         signal: local.signal,
+        user: user.switched ? user : undefined,
       });
       if (result.kind === 'exited') return result;
       if (result.kind === 'spawnError') {

@@ -2,6 +2,7 @@ import type { ResolvedOptions } from '../config';
 import type { BatchStore } from '../store/types';
 import type { NodeImage } from './apt-shim';
 import type { ProcessTable } from './process';
+import type { TaskUsers } from './task-user';
 import type { Timers } from './timers';
 
 /** What the runtime's parts share. */
@@ -11,6 +12,8 @@ export interface RuntimeContext {
   image: NodeImage;
   timers: Timers;
   processes: ProcessTable;
+  /** Who tasks run as: an unprivileged user for non-admin ones when the emulator is root. */
+  users: TaskUsers;
   /** http://127.0.0.1:PORT once listening; used in model urls and AZ_BATCH_ACCOUNT_URL. */
   serviceUrl: () => string;
   log: (line: string) => void;

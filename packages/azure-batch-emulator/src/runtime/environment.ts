@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Pool } from '../store/types';
 import type { NodeImage } from './apt-shim';
 import type { TaskDirs } from './node-layout';
+import { runAs, type RunAs, type TaskUsers } from './task-user';
 
 export interface EnvInput {
   image: NodeImage;
@@ -15,8 +16,19 @@ export interface EnvInput {
   dirs: TaskDirs;
   taskId: string;
   jobId?: string;
-  identity: M.UserIdentity | undefined;
+  identity: TaskIdentity;
   settings: (M.EnvironmentSetting[] | undefined)[];
+}
+
+/** Who a task is: Batch's identity, and the OS user and home it gets here. */
+export interface TaskIdentity {
+  /** AZ_BATCH_TASK_USER: the pool user account's name, or PoolAdmin, TaskNonAdmin, ... */
+  name: string;
+  admin: boolean;
+  /** The OS user its processes run as. */
+  user: RunAs;
+  /** HOME: `<node root>/home/<name>`, owned by that user. */
+  home: string;
 }
 
 /** True when the identity runs elevated: an admin auto-user, or a pool user account that is admin. */
@@ -37,18 +49,34 @@ function identityName(identity: M.UserIdentity | undefined, admin: boolean): str
   return `${scope}${admin ? 'Admin' : 'NonAdmin'}`;
 }
 
+/** The identity a task or start task runs under on this node. */
+export function taskIdentity(
+  pool: Pool,
+  identity: M.UserIdentity | undefined,
+  users: TaskUsers,
+  root: string,
+): TaskIdentity {
+  const admin = isElevated(pool, identity);
+  const name = identityName(identity, admin);
+  // One path segment whatever a pool user account is called.
+  const dir = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+$/, '_');
+  return { name, admin, user: runAs(users, admin), home: join(root, 'home', dir) };
+}
+
 /**
  * A fresh node's environment: the system PATH behind the apt shim and the AZ_BATCH_* variables.
- * Nothing from the emulator's own environment leaks in, as on a real node.
+ * Nothing from the emulator's own environment leaks in, as on a real node: no account key, no
+ * storage credential (AZ_BATCH_ACCOUNT_URL is only where the service is).
  */
 export function taskEnvironment(input: EnvInput): Record<string, string> {
-  const admin = isElevated(input.pool, input.identity);
+  const { admin, name, user } = input.identity;
   const env: Record<string, string> = {
     PATH: admin ? input.image.adminPath : input.image.userPath,
-    HOME: join(input.nodeRoot, 'home', identityName(input.identity, admin)),
+    HOME: input.identity.home,
     LANG: 'C.UTF-8',
     SHELL: '/bin/bash',
-    USER: admin ? 'root' : '_azbatch',
+    USER: user.name,
+    LOGNAME: user.name,
     AZ_BATCH_ACCOUNT_NAME: input.accountName,
     AZ_BATCH_ACCOUNT_URL: input.accountUrl,
     AZ_BATCH_POOL_ID: input.pool.id,
@@ -62,8 +90,8 @@ export function taskEnvironment(input: EnvInput): Record<string, string> {
     AZ_BATCH_TASK_DIR: input.dirs.taskDir,
     AZ_BATCH_TASK_WORKING_DIR: input.dirs.workingDir,
     AZ_BATCH_TASK_ID: input.taskId,
-    AZ_BATCH_TASK_USER: identityName(input.identity, admin),
-    AZ_BATCH_TASK_USER_IDENTITY: identityName(input.identity, admin),
+    AZ_BATCH_TASK_USER: name,
+    AZ_BATCH_TASK_USER_IDENTITY: name,
   };
   if (input.jobId) env.AZ_BATCH_JOB_ID = input.jobId;
   for (const list of input.settings) {

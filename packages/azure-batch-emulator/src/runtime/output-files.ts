@@ -4,9 +4,12 @@ import { appendFile, stat } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { openFileAs } from './as-user';
 import { redact, TaskFailure, userError } from './failure';
 import { expandPattern } from './glob';
 import type { TaskDirs } from './node-layout';
+import type { RunAs } from './task-user';
 
 const WILD = /[*?[]/;
 
@@ -18,13 +21,13 @@ function blobUrl(containerUrl: string, blobName: string): URL {
 }
 
 /** One Put Blob (block blob) streamed from disk, carrying the container SAS from the URL. */
-function putBlob(url: URL, file: string, size: number, extra: M.HttpHeader[], signal: AbortSignal) {
+function putBlob(url: URL, source: Source, extra: M.HttpHeader[], signal: AbortSignal) {
   return new Promise<{ status: number; errorCode?: string }>((resolve, reject) => {
     const headers: Record<string, string> = {
       'x-ms-blob-type': 'BlockBlob',
       'x-ms-version': '2021-08-06',
       'x-ms-date': new Date().toUTCString(),
-      'Content-Length': String(size),
+      'Content-Length': String(source.size),
       'Content-Type': 'application/octet-stream',
     };
     for (const h of extra) headers[h.name] = h.value ?? '';
@@ -37,10 +40,25 @@ function putBlob(url: URL, file: string, size: number, extra: M.HttpHeader[], si
       });
     });
     req.on('error', reject);
-    createReadStream(file)
-      .on('error', (err) => req.destroy(err))
-      .pipe(req);
+    source.stream.on('error', (err) => req.destroy(err)).pipe(req);
   });
+}
+
+interface Source {
+  size: number;
+  stream: Readable;
+  /** Rejects when the file could not be read to its end. */
+  done: Promise<void>;
+}
+
+/**
+ * The file's bytes: read by the emulator when the task runs as its own user, else opened with
+ * the task user's rights, so that a symlink to a file the task may not read uploads nothing.
+ */
+async function openSource(file: string, user: RunAs | undefined, signal: AbortSignal) {
+  if (user?.switched) return openFileAs(user, file, signal);
+  const size = (await stat(file)).size;
+  return { size, stream: createReadStream(file), done: Promise.resolve() };
 }
 
 export type Outcome = 'success' | 'failure';
@@ -66,6 +84,8 @@ export async function uploadOutputFiles(
   dirs: TaskDirs,
   nodeRoot: string,
   signal: AbortSignal,
+  /** The task's user; files are read as it when it is not the emulator's. */
+  user?: RunAs,
 ): Promise<void> {
   const log = (name: string, line: string) =>
     appendFile(join(dirs.taskDir, name), `${new Date().toISOString()} ${line}\n`).catch(
@@ -93,18 +113,18 @@ export async function uploadOutputFiles(
       let status: number | undefined;
       let errorCode: string | undefined;
       let message: string | undefined;
+      let source: Source | undefined;
       try {
-        const size = (await stat(m.file)).size;
-        ({ status, errorCode } = await putBlob(
-          url,
-          m.file,
-          size,
-          container.uploadHeaders ?? [],
-          signal,
-        ));
+        source = await openSource(m.file, user, signal);
+        ({ status, errorCode } = await putBlob(url, source, container.uploadHeaders ?? [], signal));
+        if (status >= 200 && status < 300) await source.done;
       } catch (err) {
+        status = undefined;
         if (signal.aborted) throw err;
         message = err instanceof Error ? err.message : String(err);
+      } finally {
+        // An upload refused part way leaves the rest unread: the helper must not wait on it.
+        source?.stream.destroy();
       }
       if (status !== undefined && status >= 200 && status < 300) {
         await log('fileuploadout.txt', `uploaded ${m.file} to ${details.Url}`);

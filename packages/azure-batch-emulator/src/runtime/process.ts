@@ -9,6 +9,8 @@ export interface ProcessSpec {
   stdoutPath: string;
   stderrPath: string;
   signal: AbortSignal;
+  /** Run as this user (the emulator must be root); its stdout.txt and stderr.txt become its own. */
+  user?: { uid: number; gid: number };
 }
 
 export type ProcessResult =
@@ -55,6 +57,15 @@ export class ProcessTable {
     // Opened off the event loop: creating a file can take a good part of a millisecond.
     const [out, err] = await Promise.all([open(spec.stdoutPath, 'w'), open(spec.stderrPath, 'w')]);
     const closeFiles = () => Promise.all([out.close(), err.close()]);
+    if (spec.user) {
+      const { uid, gid } = spec.user;
+      try {
+        await Promise.all([out.chown(uid, gid), err.chown(uid, gid)]);
+      } catch (e) {
+        await closeFiles();
+        throw e;
+      }
+    }
     if (spec.signal.aborted) {
       await closeFiles();
       return { kind: 'aborted' };
@@ -66,6 +77,8 @@ export class ProcessTable {
         env: spec.env,
         stdio: ['ignore', out.fd, err.fd],
         detached: true,
+        // With uid/gid, libuv also drops the supplementary groups (setgroups(0)) before exec.
+        ...(spec.user ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
       });
     } catch (e) {
       await closeFiles();

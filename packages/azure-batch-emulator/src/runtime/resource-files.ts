@@ -5,7 +5,9 @@ import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { AsUserError, writeFileAs } from './as-user';
 import { redact, TaskFailure, userError } from './failure';
+import type { RunAs } from './task-user';
 
 function downloadFailure(
   status: number | undefined,
@@ -84,7 +86,8 @@ async function download(
   file: string,
   filePath: string,
   signal: AbortSignal,
-  mode?: string,
+  mode: string | undefined,
+  user: RunAs | undefined,
 ) {
   let res: IncomingMessage;
   try {
@@ -103,9 +106,20 @@ async function download(
     res.resume();
     throw downloadFailure(status, filePath, url, res.statusMessage);
   }
+  const fileMode = mode ? parseInt(mode, 8) : 0o770;
+  if (user?.switched) {
+    // Into a directory the task controls: written with the task user's rights (see as-user.ts).
+    try {
+      await writeFileAs(user, file, dirname(file), fileMode, res, signal);
+    } catch (err) {
+      if (err instanceof AsUserError) throw downloadFailure(undefined, filePath, url, err.message);
+      throw err;
+    }
+    return;
+  }
   await mkdir(dirname(file), { recursive: true });
   await pipeline(res, createWriteStream(file));
-  await chmod(file, mode ? parseInt(mode, 8) : 0o770);
+  await chmod(file, fileMode);
 }
 
 function decodeXml(s: string): string {
@@ -159,16 +173,32 @@ export async function downloadResourceFiles(
   files: M.ResourceFile[] | undefined,
   workingDir: string,
   signal: AbortSignal,
+  /** The task's user; files are written as it when it is not the emulator's. */
+  user?: RunAs,
 ): Promise<void> {
   for (const rf of files ?? []) {
     if (rf.httpUrl) {
       const filePath = rf.filePath ?? '';
-      await download(rf.httpUrl, destination(workingDir, filePath), filePath, signal, rf.fileMode);
+      await download(
+        rf.httpUrl,
+        destination(workingDir, filePath),
+        filePath,
+        signal,
+        rf.fileMode,
+        user,
+      );
     } else if (rf.storageContainerUrl) {
       const names = await listBlobs(rf.storageContainerUrl, rf.blobPrefix, signal);
       for (const name of names) {
         const file = destination(workingDir, rf.filePath ?? '', name);
-        await download(blobUrl(rf.storageContainerUrl, name), file, name, signal, rf.fileMode);
+        await download(
+          blobUrl(rf.storageContainerUrl, name),
+          file,
+          name,
+          signal,
+          rf.fileMode,
+          user,
+        );
       }
     } else {
       throw new TaskFailure(

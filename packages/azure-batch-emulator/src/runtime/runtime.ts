@@ -5,10 +5,12 @@ import { Errors } from '../errors';
 import type { BatchStore, JobRecord, NodeRecord, PoolRecord, TaskRecord } from '../store/types';
 import { Allocator } from './allocator';
 import { installNodeImage } from './apt-shim';
+import { protectDataDir } from './isolation';
 import type { RuntimeContext } from './context';
 import { JobLifecycle, taskEnded } from './jobs';
 import { ProcessTable } from './process';
 import { Scheduler } from './scheduler';
+import { resolveTaskUsers } from './task-user';
 import { Timers } from './timers';
 
 /**
@@ -28,12 +30,17 @@ export class Runtime {
     private readonly options: ResolvedOptions,
   ) {
     this.timers = new Timers((err) => options.log(`runtime: ${String(err)}`));
+    const users = resolveTaskUsers();
+    options.log(`task users: ${users.note}`);
+    const image = installNodeImage(join(options.dataDir, 'image'));
+    protectDataDir(options.dataDir, users, options.log);
     const rt: RuntimeContext = {
       store,
       options,
-      image: installNodeImage(join(options.dataDir, 'image')),
+      image,
       timers: this.timers,
       processes: this.processes,
+      users,
       serviceUrl: () => this.url,
       log: options.log,
     };

@@ -12,7 +12,7 @@ import {
 import { durationMs } from '../util/duration';
 import { runAttempt, type AttemptOutcome } from './attempt';
 import { moveState, setState, type RuntimeContext } from './context';
-import { taskEnvironment } from './environment';
+import { taskEnvironment, taskIdentity } from './environment';
 import { TaskFailure, userError } from './failure';
 import { nodeRoot, taskDirs } from './node-layout';
 import { uploadOutputFiles } from './output-files';
@@ -189,11 +189,14 @@ export class Scheduler {
     const task = rec.task;
     const root = nodeRoot(this.rt.options.dataDir, pool.pool.id, n.node.id);
     const dirs = taskDirs(root, job.job.id, task.id);
+    const identity = taskIdentity(pool.pool, task.userIdentity, this.rt.users, root);
     const outcome: AttemptOutcome = await runAttempt({
       processes: this.rt.processes,
       commandLine: task.commandLine ?? '',
       resourceFiles: task.resourceFiles,
       dirs,
+      nodeRoot: root,
+      identity,
       env: taskEnvironment({
         image: this.rt.image,
         accountName: this.rt.options.accountName,
@@ -205,7 +208,7 @@ export class Scheduler {
         dirs,
         taskId: task.id,
         jobId: job.job.id,
-        identity: task.userIdentity,
+        identity,
         settings: [job.job.commonEnvironmentSettings, task.environmentSettings],
       }),
       wallClockMs: durationMs(task.constraints?.maxWallClockTime),
@@ -245,6 +248,7 @@ export class Scheduler {
           dirs,
           root,
           run.abort.signal,
+          identity.user,
         );
       } catch (err) {
         if (!(err instanceof TaskFailure)) {

@@ -33,6 +33,12 @@ function reviveDates(key: string, value: unknown): unknown {
     : value;
 }
 
+/**
+ * The state and journal hold every job's SAS URLs: readable by the emulator's user only (tasks run
+ * as another user when the emulator is root; the runtime makes the data directory 0711).
+ */
+const FILE_MODE = 0o600;
+
 /** Below this size the journal is never replaced by a snapshot. */
 const MIN_COMPACT_BYTES = 1 << 20;
 
@@ -164,8 +170,8 @@ export class JsonFilePersistence {
   }
 
   private async openJournal(): Promise<FileHandle> {
-    mkdirSync(dirname(this.file), { recursive: true });
-    return open(this.journalFile, 'a');
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+    return open(this.journalFile, 'a', FILE_MODE);
   }
 
   /** Every change so far is in the journal: a snapshot replaces it. */
@@ -182,7 +188,7 @@ export class JsonFilePersistence {
       this.journalBytes = 0;
     }
     const tmp = `${this.file}.tmp-${process.pid}`;
-    await writeFile(tmp, text);
+    await writeFile(tmp, text, { mode: FILE_MODE });
     await rename(tmp, this.file);
     await rm(this.rotatedJournal, { force: true });
     this.snapshotBytes = text.length;
@@ -200,11 +206,11 @@ export class JsonFilePersistence {
 
   /** A snapshot of the state as it is now, journals removed (after loading, before serving). */
   compactSync(): void {
-    mkdirSync(dirname(this.file), { recursive: true });
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     this.source.changes();
     const text = JSON.stringify(this.source.snapshot());
     const tmp = `${this.file}.tmp-${process.pid}`;
-    writeFileSync(tmp, text);
+    writeFileSync(tmp, text, { mode: FILE_MODE });
     renameSync(tmp, this.file);
     rmSync(this.rotatedJournal, { force: true });
     rmSync(this.journalFile, { force: true });

@@ -9,6 +9,22 @@ import { BatchServiceError, Errors } from '../errors';
 const mappers = BatchServiceMappers as unknown as Record<string, CompositeMapper>;
 const serializer = new Serializer(mappers);
 
+/** A deep copy of a mapper with no property required. */
+function optional<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(optional) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = k === 'required' ? false : optional(v);
+  return out as T;
+}
+
+/**
+ * Answers are written with the same mappers, less their required flags: a property a request
+ * must carry may be one the service never returns (a user account's password).
+ */
+const responseMappers = optional(mappers);
+const responseSerializer = new Serializer(responseMappers);
+
 export type MapperName = keyof typeof BatchServiceMappers;
 
 function mapperFor(name: MapperName): CompositeMapper {
@@ -50,18 +66,29 @@ function normalizeEnums(mapper: Mapper, value: unknown): unknown {
   }
 }
 
-/** Maps the serializer's validation messages onto Batch's 400 error codes. */
+/**
+ * Maps the serializer's validation messages onto Batch's 400 error codes. Like the service,
+ * PropertyName is the property's own name (`nodeAgentSKUId`, not its path); the Reason keeps
+ * the path.
+ */
 function validationError(message: string, objectName: string): BatchServiceError {
   const strip = (path: string) =>
     path.startsWith(`${objectName}.`) ? path.slice(objectName.length + 1) : path;
+  const leaf = (path: string) =>
+    strip(path)
+      .replace(/\[\d+\]/g, '')
+      .split('.')
+      .pop() ?? path;
   let m = /^(.+?) cannot be (?:null or )?undefined\.$/.exec(message);
-  if (m) return Errors.missingProperty(strip(m[1]));
-  m = /is not a valid value for (.+?)\. The valid values/.exec(message);
-  if (m) return Errors.invalidProperty(strip(m[1]), message);
-  m = /^"(.+?)" with value .* should satisfy the constraint/.exec(message);
-  if (m) return Errors.invalidProperty(strip(m[1]), message);
-  m = /^(\S+?) (?:with value .*? )?must be/.exec(message);
-  if (m) return Errors.invalidProperty(strip(m[1]), message);
+  if (m) return Errors.missingProperty(leaf(m[1]));
+  m = /^(.*) is not a valid value for (.+?)\. The valid values/.exec(message);
+  if (m) return Errors.invalidPropertyValue(leaf(m[2]), m[1], message);
+  m = /^"(.+?)" with value "(.*)" should satisfy the constraint/.exec(message);
+  if (m) return Errors.invalidPropertyValue(leaf(m[1]), m[2], message);
+  m = /^(\S+?) with value "?(.*?)"? must be/.exec(message);
+  if (m) return Errors.invalidPropertyValue(leaf(m[1]), m[2], message);
+  m = /^(\S+?) must be/.exec(message);
+  if (m) return Errors.invalidProperty(leaf(m[1]), message);
   return Errors.invalidRequestBody(message);
 }
 
@@ -91,5 +118,8 @@ export function readModel<T>(name: MapperName, body: unknown, objectName: string
 
 /** Writes a model as its wire JSON (wire names, ISO dates); unknown model keys are dropped. */
 export function writeModel(name: MapperName, model: object): Record<string, unknown> {
-  return serializer.serialize(mapperFor(name), model, name) as Record<string, unknown>;
+  return responseSerializer.serialize(responseMappers[name], model, name) as Record<
+    string,
+    unknown
+  >;
 }

@@ -19,12 +19,13 @@ def main():
     pool_id, job_id = prefix + 'Pool', prefix + 'Job'
 
     print('Creating pool [{}]...'.format(pool_id))
-    client.create_pool(pool=models.BatchPoolCreateOptions(
+    pool = models.BatchPoolCreateOptions(
         id=pool_id,
         vm_size='STANDARD_A1_v2',
         virtual_machine_configuration=models.VirtualMachineConfiguration(
             image_reference=models.BatchVmImageReference(
-                publisher='canonical', offer='ubuntu-24_04-lts', sku='server', version='latest'),
+                publisher='canonical', offer='ubuntu-24_04-lts', sku='server-gen1',
+                version='latest'),
             node_agent_sku_id='batch.node.ubuntu 24.04'),
         target_dedicated_nodes=0,
         target_low_priority_nodes=2,
@@ -33,14 +34,11 @@ def main():
             command_line='/bin/bash -c "apt-get update && apt-get install -y ffmpeg"',
             wait_for_success=True,
             user_identity=models.UserIdentity(
-                auto_user=models.AutoUserSpecification(scope='pool', elevation_level='admin')))))
+                auto_user=models.AutoUserSpecification(scope='pool', elevation_level='admin'))))
+    client.create_pool(pool=pool)
     exists_error = None
     try:
-        client.create_pool(pool=models.BatchPoolCreateOptions(
-            id=pool_id, vm_size='STANDARD_A1_v2',
-            virtual_machine_configuration=models.VirtualMachineConfiguration(
-                image_reference=models.BatchVmImageReference(publisher='canonical'),
-                node_agent_sku_id='x')))
+        client.create_pool(pool=pool)  # the tutorial run a second time
     except HttpResponseError as err:
         exists_error = err.error.code if err.error else None
 

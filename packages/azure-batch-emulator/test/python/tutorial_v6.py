@@ -19,12 +19,15 @@ def main():
     pool_id, job_id = prefix + 'Pool', prefix + 'Job'
 
     print('Creating pool [{}]...'.format(pool_id))
-    client.pool.add(batchmodels.PoolAddParameter(
+    # The tutorial's Canonical UbuntuServer 18.04-LTS (batch.node.ubuntu 18.04) is retired on
+    # Batch: Ubuntu 24.04 as today's samples use it, the Gen1 sku for the Gen1-only A1_v2.
+    pool = batchmodels.PoolAddParameter(
         id=pool_id,
         virtual_machine_configuration=batchmodels.VirtualMachineConfiguration(
             image_reference=batchmodels.ImageReference(
-                publisher='Canonical', offer='UbuntuServer', sku='18.04-LTS', version='latest'),
-            node_agent_sku_id='batch.node.ubuntu 18.04'),
+                publisher='canonical', offer='ubuntu-24_04-lts', sku='server-gen1',
+                version='latest'),
+            node_agent_sku_id='batch.node.ubuntu 24.04'),
         vm_size='STANDARD_A1_v2',
         target_dedicated_nodes=0,
         target_low_priority_nodes=2,
@@ -35,14 +38,11 @@ def main():
             user_identity=batchmodels.UserIdentity(
                 auto_user=batchmodels.AutoUserSpecification(
                     scope=batchmodels.AutoUserScope.pool,
-                    elevation_level=batchmodels.ElevationLevel.admin)))))
+                    elevation_level=batchmodels.ElevationLevel.admin))))
+    client.pool.add(pool)
     exists_error = None
     try:
-        client.pool.add(batchmodels.PoolAddParameter(
-            id=pool_id, vm_size='STANDARD_A1_v2',
-            virtual_machine_configuration=batchmodels.VirtualMachineConfiguration(
-                image_reference=batchmodels.ImageReference(publisher='Canonical'),
-                node_agent_sku_id='x')))
+        client.pool.add(pool)  # the tutorial run a second time
     except batchmodels.BatchErrorException as err:
         exists_error = err.error.code
 
