@@ -22,6 +22,8 @@ interface PollState {
   previous?: CurvePoint;
   current: CurvePoint;
   total: number;
+  /** When the simulated run's tasks could start. */
+  runningSinceMs: number;
 }
 type Policy = (state: PollState) => number;
 
@@ -43,6 +45,7 @@ export const shippedPolicy =
       current: state.current,
       total: state.total,
       bounds: { minIntervalMs: minMs, maxIntervalMs: maxMs },
+      runningSinceMs: state.runningSinceMs,
     });
 
 /** The curve observed by the polls, with the last task's completion time estimated. */
@@ -80,6 +83,7 @@ export function simulate(
   firstIntervalMs: number,
 ): PolicyOutcome {
   const endMs = curve[curve.length - 1].atMs;
+  const runningSinceMs = curve[0].atMs;
   let t = curve[0].atMs;
   let intervalMs = firstIntervalMs;
   let previous: CurvePoint | undefined;
@@ -87,7 +91,7 @@ export function simulate(
     const completed = completedAt(curve, t);
     if (completed >= total) return { policy: name, polls, detectionLagMs: Math.round(t - endMs) };
     const current = { atMs: t, completed };
-    intervalMs = policy({ intervalMs, previous, current, total });
+    intervalMs = policy({ intervalMs, previous, current, total, runningSinceMs });
     previous = { atMs: t, completed };
     t += intervalMs;
   }

@@ -6,7 +6,14 @@ import { PROJECT_ROOT } from '../src/config';
 import type { Outcome } from '../test/helpers/fault-harness';
 
 const DIR = path.join(PROJECT_ROOT, 'test-artifacts', 'fault-suite');
-const ORDER = ['worker-kills', 'services', 'npm-start-resume', 'bad-input', 'bad-messages'];
+const ORDER = [
+  'worker-kills',
+  'services',
+  'npm-start-resume',
+  'bad-input',
+  'bad-messages',
+  'failure-policy',
+];
 const START = '<!-- fault-table:start -->';
 const END = '<!-- fault-table:end -->';
 

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { ActivityClients } from '../src/activities';
-import { OWNER_METADATA } from '../src/activities/batch';
 import { createAzureClients } from '../src/azure-clients';
+import { deleteResource, listOwned } from '../src/cli/orphans';
 import { ConfigError, loadConfig, temporalConnection, type AppConfig } from '../src/config';
 import { makeSampleClips } from '../src/demo/samples';
 import { installLogging } from '../src/logging';
@@ -34,47 +34,19 @@ function say(line: string): void {
   console.log(`[smoke:azure] ${line}`);
 }
 
-/** Every page of a Batch listing. */
-async function listAll<T>(
-  first: () => Promise<T[] & { odatanextLink?: string }>,
-  next: (link: string) => Promise<T[] & { odatanextLink?: string }>,
-): Promise<T[]> {
-  const items: T[] = [];
-  let page = await first();
-  for (;;) {
-    items.push(...page);
-    if (!page.odatanextLink) return items;
-    page = await next(page.odatanextLink);
-  }
-}
-
 /**
  * Pools and jobs any smoke run owns (owner metadata), and containers named after one: what a
- * killed run left. Smoke runs are not meant to overlap on one account (the README says so).
+ * killed run left. Smoke runs are not meant to overlap on one account (the README says so), and
+ * an earlier run's private Temporal server is gone, so every smoke owner counts as ended here.
  */
 async function sweep(azure: ActivityClients): Promise<string[]> {
   const removed: string[] = [];
-  const ownedBySmoke = (metadata?: Array<{ name: string; value: string }>) =>
-    metadata?.some((m) => m.name === OWNER_METADATA && m.value.startsWith(PREFIX)) ?? false;
-  const { batch } = azure;
-  const jobs = await listAll(
-    () => batch.job.list(),
-    (link) => batch.job.listNext(link),
-  );
-  for (const job of jobs) {
-    if (job.id && ownedBySmoke(job.metadata) && job.state !== 'deleting') {
-      await batch.job.deleteMethod(job.id);
-      removed.push(`job ${job.id}`);
-    }
-  }
-  const pools = await listAll(
-    () => batch.pool.list(),
-    (link) => batch.pool.listNext(link),
-  );
-  for (const pool of pools) {
-    if (pool.id && ownedBySmoke(pool.metadata) && pool.state !== 'deleting') {
-      await batch.pool.deleteMethod(pool.id);
-      removed.push(`pool ${pool.id}`);
+  const { owned } = await listOwned(azure.batch);
+  // listOwned gives jobs before pools: jobs go first.
+  for (const resource of owned) {
+    if (resource.owner.startsWith(PREFIX) && resource.batchState !== 'deleting') {
+      await deleteResource(azure.batch, resource.kind, resource.id);
+      removed.push(`${resource.kind} ${resource.id}`);
     }
   }
   for await (const container of azure.storage.blobService.listContainers({ prefix: PREFIX })) {

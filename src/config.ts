@@ -279,7 +279,9 @@ export function temporalConnection(config: AppConfig): {
   connectionOptions: NativeConnectionOptions;
   namespace: string;
 } {
-  const fromEnv = loadClientConnectConfig();
+  // The variables loadConfig reads: the environment and .env (no value undefined or empty).
+  const env = readEnvironment() as Record<string, string>;
+  const fromEnv = loadClientConnectConfig({ overrideEnvVars: env });
   return {
     connectionOptions: {
       ...fromEnv.connectionOptions,

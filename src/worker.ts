@@ -22,6 +22,7 @@ import {
   type AppConfig,
 } from './config';
 import { dataConverter } from './payload-codec';
+import { explainConnectFailure } from './temporal-connect-error';
 import { workflowBundlePath } from './workflow-bundle';
 
 /** Sent to a parent that started the worker with an IPC channel, once it polls. */
@@ -86,7 +87,11 @@ async function run(): Promise<void> {
   const config = loadConfig();
   installLogging({ level: config.logLevel, secrets: secretsOf(config) });
   const { connectionOptions } = temporalConnection(config);
-  const connection = await NativeConnection.connect(connectionOptions);
+  const connection = await NativeConnection.connect(connectionOptions).catch(
+    async (err: unknown) => {
+      throw await explainConnectFailure(err, connectionOptions);
+    },
+  );
   try {
     const worker = await createWorker(config, connection);
     // Through the JSON logger like every other line.

@@ -5,10 +5,10 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config';
 import { addApproveCleanupCommand } from './commands/approve-cleanup';
 import { addCancelCommand } from './commands/cancel';
-import { addResultCommand } from './commands/result';
+import { addResultCommand, addWatchCommand } from './commands/follow';
 import { addStartCommand } from './commands/start';
 import { addStatusCommand } from './commands/status';
-import { addWatchCommand } from './commands/watch';
+import { addSweepCommand } from './commands/sweep';
 import { UsageError } from './session';
 
 function program(): Command {
@@ -23,6 +23,7 @@ function program(): Command {
     addApproveCleanupCommand,
     addCancelCommand,
     addResultCommand,
+    addSweepCommand,
   ]) {
     add(cli);
   }

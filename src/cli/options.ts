@@ -26,6 +26,30 @@ export interface StartOptions {
   cleanup?: CleanupPolicy;
   decisionTimeout?: number;
   defaultDecision?: CleanupDecision;
+  /** `N` tasks or `N%` of them. */
+  maxFailures?: string;
+  taskRetries?: number;
+}
+
+/** `--max-failures N` or `N%` → the input's limits; throws with what is wrong. */
+export function parseMaxFailures(text: string): {
+  maxFailedTasks?: number;
+  maxFailedPercent?: number;
+} {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(text);
+  if (!match) {
+    throw new Error(
+      `--max-failures must be a number of tasks (3) or a share of them (10%), not "${text}"`,
+    );
+  }
+  const value = Number(match[1]);
+  if (match[2]) {
+    if (value > 100) throw new Error(`--max-failures ${text} is over 100%`);
+    return { maxFailedPercent: value };
+  }
+  if (!Number.isInteger(value))
+    throw new Error(`--max-failures ${text}: a number of tasks is whole`);
+  return { maxFailedTasks: value };
 }
 
 export function inputFromOptions(options: StartOptions): TranscodeInput {
@@ -51,6 +75,10 @@ export function inputFromOptions(options: StartOptions): TranscodeInput {
     },
     job: { id: options.jobId },
     timeoutMinutes: options.timeout,
+    failures: {
+      ...(options.maxFailures ? parseMaxFailures(options.maxFailures) : {}),
+      taskRetries: options.taskRetries,
+    },
     cleanup: {
       policy: options.cleanup,
       decisionTimeoutMinutes: options.decisionTimeout,

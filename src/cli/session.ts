@@ -4,6 +4,7 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { TranscodeWorkflow } from '../transcode';
 import { loadConfig, temporalConnection, type AppConfig } from '../config';
 import { dataConverter } from '../payload-codec';
+import { explainConnectFailure } from '../temporal-connect-error';
 
 /** Exit codes: 0 success, 1 the run failed or did not fully succeed, 2 bad usage or input. */
 export class UsageError extends Error {}
@@ -13,7 +14,10 @@ export async function withClient<T>(
 ): Promise<T> {
   const config = loadConfig();
   const { connectionOptions, namespace } = temporalConnection(config);
-  const connection = await Connection.connect(connectionOptions);
+  // grpc-js says only "Failed to connect before the deadline": name the cause (TLS, address).
+  const connection = await Connection.connect(connectionOptions).catch(async (err: unknown) => {
+    throw await explainConnectFailure(err, connectionOptions);
+  });
   try {
     return await fn(new Client({ connection, namespace, dataConverter }), config, namespace);
   } finally {

@@ -30,6 +30,8 @@ export const TUTORIAL_DEFAULTS = {
     allocationTimeoutMinutes: 20,
   },
   timeoutMinutes: 30,
+  /** No failure limit: every task runs; Batch retries a failed task once. */
+  failures: { taskRetries: 1 },
   cleanup: { policy: 'ask', decisionTimeoutMinutes: 60, defaultDecision: 'delete' },
   polling: {
     minIntervalSeconds: 0.25,

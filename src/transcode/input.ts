@@ -49,6 +49,15 @@ export interface TranscodeInput {
   job?: { id?: string };
   /** How long the tasks may run, as in the tutorial. Default 30 min. */
   timeoutMinutes?: number;
+  /** When to give up on a run whose tasks fail, and how often Batch retries one. */
+  failures?: {
+    /** Stop once more tasks than this have failed (job terminated, cleanup per the policy). */
+    maxFailedTasks?: number;
+    /** The same as a share of the tasks, 0-100; with both, the lower limit applies. */
+    maxFailedPercent?: number;
+    /** Batch's own retries of a failed task (`maxTaskRetryCount`), -1 unlimited. Default 1. */
+    taskRetries?: number;
+  };
   cleanup?: {
     policy?: CleanupPolicy;
     /** With policy `ask`: how long to wait for `approveCleanup`. Default 60 min. */

@@ -35,6 +35,12 @@ export interface TranscodePlan {
   };
   jobId: string;
   timeoutMs: number;
+  failures: {
+    /** Stop once more tasks than this have failed; the lower of the two limits, if any. */
+    maxFailedTasks?: number;
+    maxFailedPercent?: number;
+    taskRetries: number;
+  };
   cleanup: { policy: CleanupPolicy; decisionTimeoutMs: number; defaultDecision: CleanupDecision };
   polling: {
     minIntervalMs: number;
@@ -83,6 +89,14 @@ function checkBatchId(problems: string[], name: string, value: string | undefine
         'hyphens and underscores',
     );
   }
+}
+
+/** How many failed tasks a run of `total` tasks may have before it stops (none: no limit). */
+export function failureLimit(plan: Pick<TranscodePlan, 'failures'>, total: number): number {
+  const { maxFailedTasks, maxFailedPercent } = plan.failures;
+  const byPercent =
+    maxFailedPercent === undefined ? Infinity : Math.floor((total * maxFailedPercent) / 100);
+  return Math.min(maxFailedTasks ?? Infinity, byPercent);
 }
 
 /**
@@ -192,6 +206,10 @@ export function planTranscode(
   const job = input.job ?? {};
   checkBatchId(problems, 'job.id', job.id);
   checkNumber(problems, 'timeoutMinutes', input.timeoutMinutes, 0.05, 7 * 24 * 60, false);
+  const failures = input.failures ?? {};
+  checkNumber(problems, 'failures.maxFailedTasks', failures.maxFailedTasks, 0, 10_000_000);
+  checkNumber(problems, 'failures.maxFailedPercent', failures.maxFailedPercent, 0, 100, false);
+  checkNumber(problems, 'failures.taskRetries', failures.taskRetries, -1, 100);
 
   const cleanup = input.cleanup ?? {};
   const policy: CleanupPolicy = cleanup.policy ?? D.cleanup.policy;
@@ -270,6 +288,11 @@ export function planTranscode(
     },
     jobId: job.id ?? deriveBatchId('job', unique),
     timeoutMs: (input.timeoutMinutes ?? D.timeoutMinutes) * 60_000,
+    failures: {
+      maxFailedTasks: failures.maxFailedTasks,
+      maxFailedPercent: failures.maxFailedPercent,
+      taskRetries: failures.taskRetries ?? D.failures.taskRetries,
+    },
     cleanup: {
       policy,
       decisionTimeoutMs:

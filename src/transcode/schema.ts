@@ -46,6 +46,11 @@ export const transcodeInputSchema = z
       .optional(),
     job: z.object({ id: text }).partial().strict().optional(),
     timeoutMinutes: count.optional(),
+    failures: z
+      .object({ maxFailedTasks: count, maxFailedPercent: count, taskRetries: count })
+      .partial()
+      .strict()
+      .optional(),
     cleanup: z
       .object({
         policy: z.enum(['ask', 'always', 'never']),

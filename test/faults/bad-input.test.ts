@@ -2,15 +2,12 @@
 // all of it cleaned up. Runs on the shared test stack with the project's own worker.
 // Over 300 lines: one short scenario per kind of bad input, sharing one stack and worker.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import { createAzureClients } from '../../src/azure-clients';
-import { PROJECT_ROOT } from '../../src/config';
 import { makeClip } from '../../src/demo/samples';
 import {
   type TranscodeInput,
@@ -21,10 +18,10 @@ import {
 import { createdSince, emulatorStats, type EmulatorStats } from 'azure-batch-emulator/control';
 import { recordOutcome, resetOutcomes } from '../helpers/fault-harness';
 import { testConfig } from '../helpers/stack';
+import { runCli } from '../helpers/cli';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 
 const FILE = 'bad-input';
-const run = promisify(execFile);
 const fast = { minIntervalSeconds: 0.2, maxIntervalSeconds: 1 };
 
 describe('bad input', () => {
@@ -241,25 +238,13 @@ describe('bad input', () => {
     );
     assert.match(message, /job.id "j{65}" is not a valid Batch id/);
     assert.deepEqual(created, nothing);
-    const cli = await run(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        'start',
-        '--input',
-        path.dirname(clip),
-        '--pool-id',
-        'bad id',
-      ],
-      {
-        cwd: PROJECT_ROOT,
-        env: { ...process.env, TEMPORAL_ADDRESS: tw.config.temporal.address },
-      },
-    ).then(
-      () => ({ code: 0, stderr: '' }),
-      (err: { code: number; stderr: string }) => err,
+    const cli = await runCli(
+      { TEMPORAL_ADDRESS: tw.config.temporal.address },
+      'start',
+      '--input',
+      path.dirname(clip),
+      '--pool-id',
+      'bad id',
     );
     assert.equal(cli.code, 2);
     assert.match(cli.stderr, /pool.id "bad id" is not a valid Batch id/);
@@ -335,9 +320,6 @@ describe('bad input', () => {
   test('a second start with the same workflow id: clear message, no second run', async () => {
     const id = `same-id-${Date.now()}`;
     const args = [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
       'start',
       '--input',
       path.dirname(clip),
@@ -346,16 +328,10 @@ describe('bad input', () => {
       '--cleanup',
       'always',
     ];
-    const env = {
-      ...process.env,
-      TEMPORAL_ADDRESS: tw.config.temporal.address,
-      TEMPORAL_TASK_QUEUE: tw.taskQueue,
-    };
-    await run(process.execPath, args, { cwd: PROJECT_ROOT, env });
-    const second = await run(process.execPath, args, { cwd: PROJECT_ROOT, env }).then(
-      () => ({ code: 0, stderr: '' }),
-      (err: { code: number; stderr: string }) => err,
-    );
+    const env = { TEMPORAL_ADDRESS: tw.config.temporal.address, TEMPORAL_TASK_QUEUE: tw.taskQueue };
+    const first = await runCli(env, ...args);
+    assert.equal(first.code, 0, first.stderr);
+    const second = await runCli(env, ...args);
     assert.equal(second.code, 2);
     assert.match(
       second.stderr,

@@ -3,16 +3,13 @@
 // rejected) while updates refuse them to the caller; the CLI answers usage errors and messages to
 // ended or unknown runs with one line and exit 2.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { createdSince, emulatorStats } from 'azure-batch-emulator/control';
 import { createAzureClients } from '../../src/azure-clients';
-import { PROJECT_ROOT } from '../../src/config';
 import { makeClip } from '../../src/demo/samples';
 import {
   approveCleanupUpdate,
@@ -24,10 +21,17 @@ import {
 } from '../../src/transcode';
 import { recordOutcome, resetOutcomes } from '../helpers/fault-harness';
 import { testConfig } from '../helpers/stack';
+import { runCli } from '../helpers/cli';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 
 const FILE = 'bad-messages';
 const fast = { minIntervalSeconds: 0.2, maxIntervalSeconds: 1 };
+/** A small run that cleans up after itself. */
+const oneNodeAlwaysClean = {
+  pool: { lowPriorityNodes: 1 },
+  cleanup: { policy: 'always' as const },
+  polling: fast,
+};
 
 describe('malformed input, messages and usage', () => {
   let tw: TestWorker;
@@ -48,15 +52,8 @@ describe('malformed input, messages and usage', () => {
     });
 
   /** The CLI as a user runs it, against the test stack. */
-  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, TEMPORAL_ADDRESS: tw.config.temporal.address },
-    }).then(
-      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (err: { code: number; stdout: string; stderr: string }) => err,
-    );
-  }
+  const cli = (...args: string[]) =>
+    runCli({ TEMPORAL_ADDRESS: tw.config.temporal.address }, ...args);
 
   async function waitForPhase(handle: { query: (q: typeof progressQuery) => Promise<Progress> }) {
     for (let i = 0; i < 600; i++) {
@@ -108,9 +105,7 @@ describe('malformed input, messages and usage', () => {
     const before = await emulatorStats(tw.config.batch.url);
     const handle = await start('linked', {
       input: { localDir: dir },
-      pool: { lowPriorityNodes: 1 },
-      cleanup: { policy: 'always' },
-      polling: fast,
+      ...oneNodeAlwaysClean,
     });
     const result = await handle.result();
     assert.equal(result.status, 'succeeded', result.message);
@@ -211,9 +206,7 @@ describe('malformed input, messages and usage', () => {
 
     const handle = await start('ended', {
       input: { localDir: clips },
-      pool: { lowPriorityNodes: 1 },
-      cleanup: { policy: 'always' },
-      polling: fast,
+      ...oneNodeAlwaysClean,
     });
     await handle.result();
     for (const command of [

@@ -106,28 +106,34 @@ describe('worker killed with SIGKILL and restarted', () => {
     });
   });
 
-  test('after a pool create was sent but before its answer was recorded', async () => {
-    await killDuring({
+  /** Moments on the run of three clips, told apart only by when the kill comes. */
+  const onClips: Array<Omit<Parameters<typeof killDuring>[0], 'input' | 'tasks'>> = [
+    {
       id: 'kill-pool-create',
-      input: { input: { localDir: clips }, pool },
       delays: { Pool_Add: 6000 },
       moment: 'the pool exists but the workflow has not heard',
       when: (p, s) => s.live.pools > 0 && !p.pool.created,
       describe: () => 'worker killed after Pool_Add was sent, before its answer',
-      tasks: 3,
-    });
-  });
-
-  test('during the pool allocation wait', async () => {
-    await killDuring({
+    },
+    {
       id: 'kill-pool-wait',
-      input: { input: { localDir: clips }, pool },
       moment: 'pool created, not steady',
       when: (p) => p.pool.created && p.pool.allocationState === 'resizing',
       describe: () => 'worker killed during the pool allocation wait',
-      tasks: 3,
+    },
+    {
+      id: 'kill-collect',
+      delays: { Task_List: 4000 },
+      moment: 'collecting results',
+      when: (p) => p.phase === 'collecting',
+      describe: () => 'worker killed during result collection and verification',
+    },
+  ];
+  for (const scenario of onClips) {
+    test(`${scenario.id}: ${scenario.moment}`, async () => {
+      await killDuring({ ...scenario, input: { input: { localDir: clips }, pool }, tasks: 3 });
     });
-  });
+  }
 
   test('between addCollection chunks of a 500-task job', async () => {
     const answeredIn = (s: EmulatorStats) =>
@@ -163,18 +169,6 @@ describe('worker killed with SIGKILL and restarted', () => {
       moment: 'tasks running',
       when: (p) => p.phase === 'running' && p.tasks.counts.running > 0,
       describe: () => 'worker killed during the durable wait',
-      tasks: 3,
-    });
-  });
-
-  test('during output verification', async () => {
-    await killDuring({
-      id: 'kill-collect',
-      input: { input: { localDir: clips }, pool },
-      delays: { Task_List: 4000 },
-      moment: 'collecting results',
-      when: (p) => p.phase === 'collecting',
-      describe: () => 'worker killed during result collection and verification',
       tasks: 3,
     });
   });

@@ -152,3 +152,10 @@ export async function batchError(p: Promise<unknown>): Promise<BatchRestError> {
   }
   throw new Error('expected the call to fail');
 }
+
+/** Task counts as Batch answers them, every state not given 0. */
+export function taskCounts(
+  counts: Partial<Record<'active' | 'running' | 'completed' | 'succeeded' | 'failed', number>>,
+) {
+  return { active: 0, running: 0, completed: 0, succeeded: 0, failed: 0, ...counts };
+}

@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BatchServiceModels } from '@azure/batch';
 import type { BatchEmulator } from '../src/index';
-import { batchClient, poolSpec, removeDir, startTestEmulator, waitFor } from './helpers';
+import {
+  batchClient,
+  poolSpec,
+  removeDir,
+  startTestEmulator,
+  waitFor,
+  taskCounts,
+} from './helpers';
 
 describe('running tasks as local processes', () => {
   let emu: BatchEmulator;
@@ -275,13 +282,7 @@ describe('running tasks as local processes', () => {
     });
     assert.equal(job.executionInfo?.terminateReason, 'AllTasksComplete');
     const counts = await client.job.getTaskCounts('auto');
-    assert.deepEqual(counts.taskCounts, {
-      active: 0,
-      running: 0,
-      completed: 2,
-      succeeded: 1,
-      failed: 1,
-    });
+    assert.deepEqual(counts.taskCounts, taskCounts({ completed: 2, succeeded: 1, failed: 1 }));
   });
 
   it('runs the start task once per node; waitForSuccess gates scheduling; a missing package fails it', async () => {

@@ -28,6 +28,8 @@ export function createTaskActivities(clients: BatchClients) {
       outputContainer: string;
       /** How long the SAS URLs must stay valid (the task timeout plus a margin). */
       sasValidForMs: number;
+      /** Batch's retries of a failed task; -1 unlimited. Older histories did not send it: 1. */
+      maxTaskRetryCount?: number;
     }): Promise<{ added: number; alreadyExisted: number }> {
       const expiresOn = new Date(Date.now() + args.sasValidForMs);
       // With Entra ID, both are signed with one user delegation key.
@@ -63,7 +65,7 @@ export function createTaskActivities(clients: BatchClients) {
             uploadOptions: { uploadCondition: 'taskfailure' },
           },
         ],
-        constraints: { maxTaskRetryCount: 1 },
+        constraints: { maxTaskRetryCount: args.maxTaskRetryCount ?? 1 },
       });
 
       const tasks = planTasks(args.files, args.extension, args.commandTemplate);

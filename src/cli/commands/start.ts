@@ -13,7 +13,7 @@ import {
   type TranscodeWorkflow,
   TRANSCODE_WORKFLOW_TYPE,
 } from '../../transcode';
-import { inputDetails, inputFromOptions, type StartOptions } from '../options';
+import { inputDetails, inputFromOptions, parseMaxFailures, type StartOptions } from '../options';
 import { waitAndReport, webUiLink } from '../report';
 import { print, UsageError, withClient } from '../session';
 
@@ -27,6 +27,15 @@ function num(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n)) throw new InvalidArgumentError('must be a number');
   return n;
+}
+
+function maxFailures(value: string): string {
+  try {
+    parseMaxFailures(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
 }
 
 type Options = StartOptions & { workflowId?: string; wait: boolean; json: boolean };
@@ -101,6 +110,12 @@ export function addStartCommand(cli: Command): void {
     .option('--low-priority <n>', 'low-priority nodes', int)
     .option('--slots-per-node <n>', 'task slots per node', int)
     .option('--job-id <id>', 'job id')
+    .option(
+      '--max-failures <N|N%>',
+      'stop the run once more than N tasks (or N% of them) have failed',
+      maxFailures,
+    )
+    .option('--task-retries <n>', "Batch's retries of a failed task (-1 unlimited; default 1)", int)
     .option(
       '--timeout <minutes>',
       `task timeout in minutes (default ${TUTORIAL_DEFAULTS.timeoutMinutes})`,

@@ -53,31 +53,23 @@ export function installHandlers(run: Run, steps: CancellationScope): void {
   setHandler(progressQuery, () => run.progress, {
     description: 'Phase, task counts, failures, resource ids and time per phase.',
   });
-  setHandler(
-    cancelSignal,
-    (args) => {
-      const problems = cancelProblems(args);
-      if (problems.length > 0) reject('cancel', problems);
-      else cancel(args);
-    },
-    {
-      description:
-        'Stop the run: terminate the Batch job, then clean up per the policy. Args: {reason} (a string).',
-    },
-  );
-  setHandler(
-    approveCleanupSignal,
-    (args) => {
-      const problems = approveCleanupProblems(args);
-      if (problems.length > 0) reject('approveCleanup', problems);
-      else decide(args);
-    },
-    {
-      description:
-        'Decide the cleanup: {deleteJob, deletePool}, booleans; a missing one means true (delete). ' +
-        'Anything else is rejected and changes nothing.',
-    },
-  );
+  /** A payload with problems is recorded as rejected; a good one is applied. */
+  const checked =
+    <A>(name: string, problemsOf: (args: unknown) => string[], apply: (args: A) => unknown) =>
+    (args: A) => {
+      const problems = problemsOf(args);
+      if (problems.length > 0) reject(name, problems);
+      else apply(args);
+    };
+  setHandler(cancelSignal, checked('cancel', cancelProblems, cancel), {
+    description:
+      'Stop the run: terminate the Batch job, then clean up per the policy. Args: {reason} (a string).',
+  });
+  setHandler(approveCleanupSignal, checked('approveCleanup', approveCleanupProblems, decide), {
+    description:
+      'Decide the cleanup: {deleteJob, deletePool}, booleans; a missing one means true (delete). ' +
+      'Anything else is rejected and changes nothing.',
+  });
   setHandler(approveCleanupUpdate, decide, {
     validator: (args) => refuse(approveCleanupProblems(args)),
     description: 'The approveCleanup decision as an update: answers the decision in force.',

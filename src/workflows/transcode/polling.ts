@@ -17,10 +17,15 @@ export const ETA_FRACTION = 0.25;
 /** Growth of the interval while nothing completes. */
 export const IDLE_BACKOFF = 1.5;
 
+/** The longest wait, as a share of the time the tasks have been running. */
+export const RUNNING_FRACTION = 0.1;
+
 /**
  * Next wait between task-counts polls. While tasks complete, a quarter of the time the current
  * completion rate says is left: few polls on long runs, and the last completion seen soon after
- * it happens. While nothing completes, x1.5 per poll. Always within [min, max].
+ * it happens. While nothing completes, x1.5 per poll. Never more than a tenth of the time the
+ * tasks have been running (`runningSinceMs`), so tasks that all end together after a short
+ * while are seen soon after; always within [min, max].
  */
 export function nextTaskPollIntervalMs(args: {
   previousIntervalMs: number;
@@ -28,9 +33,15 @@ export function nextTaskPollIntervalMs(args: {
   current: TaskPollObservation;
   total: number;
   bounds: TaskPollBounds;
+  /** When the tasks could start running (workflow time); no bound when unknown. */
+  runningSinceMs?: number;
 }): number {
   const { previous, current, bounds } = args;
-  const clamp = (ms: number) => Math.min(bounds.maxIntervalMs, Math.max(bounds.minIntervalMs, ms));
+  const ceiling =
+    args.runningSinceMs === undefined
+      ? bounds.maxIntervalMs
+      : Math.min(bounds.maxIntervalMs, RUNNING_FRACTION * (current.atMs - args.runningSinceMs));
+  const clamp = (ms: number) => Math.max(bounds.minIntervalMs, Math.min(ceiling, ms));
   const done = previous ? current.completed - previous.completed : 0;
   if (!previous || done <= 0) return clamp(args.previousIntervalMs * IDLE_BACKOFF);
   const rate = done / Math.max(1, current.atMs - previous.atMs);

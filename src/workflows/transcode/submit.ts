@@ -24,6 +24,7 @@ export async function submitTasks(run: Run): Promise<void> {
     outputContainer: plan.outputContainer,
     // SAS URLs outlive the tasks' timeout; they are made inside the activity.
     sasValidForMs: plan.timeoutMs + 2 * 3600_000,
+    maxTaskRetryCount: plan.failures.taskRetries,
   });
   progress.tasks.added = added.added + added.alreadyExisted;
 }

@@ -1,6 +1,7 @@
 // Step 5: the durable wait for the tasks: one taskcounts request per poll and a timer between
 // polls, paced by the completion rate. True when the timeout passed first.
-import { sleep } from '@temporalio/workflow';
+import { ApplicationFailure, sleep } from '@temporalio/workflow';
+import { failureLimit } from '../../transcode';
 import { continueAsNewIfLong } from './continue-as-new';
 import { nextTaskPollIntervalMs } from './polling';
 import type { Run } from './run';
@@ -15,6 +16,16 @@ export async function waitForTasks(run: Run): Promise<boolean> {
     progress.polls++;
     progress.tasks.counts = counts;
     run.touch();
+    const limit = failureLimit(plan, progress.tasks.total);
+    if (counts.failed > limit) {
+      // A broken command fails every task: stop paying for the rest (the job is terminated,
+      // the results name the first failures, cleanup runs per the policy).
+      throw ApplicationFailure.create({
+        type: 'TooManyFailures',
+        nonRetryable: true,
+        message: `${counts.failed} task(s) failed, more than the ${limit} allowed (failures.maxFailedTasks / maxFailedPercent): the run was stopped.`,
+      });
+    }
     if (counts.completed >= progress.tasks.total) return false;
     const now = Date.now();
     if (now >= deadline) return true;
@@ -26,6 +37,7 @@ export async function waitForTasks(run: Run): Promise<boolean> {
         current,
         total: progress.tasks.total,
         bounds: plan.polling,
+        runningSinceMs: deadline - plan.timeoutMs,
       }),
       last: current,
     };

@@ -48,6 +48,9 @@ export async function transcodeWorkflow(
   const result = await CancellationScope.nonCancellable(async () => {
     await terminateJobIfStopped(run, timedOut);
     const outputs = await collectResults(run);
+    if (failure instanceof ApplicationFailure && failure.type === 'TooManyFailures') {
+      run.progress.error = `${failure.message} ${firstFailures(run)}`;
+    }
     await cleanUp(run);
     return outcome(run, outputs);
   });
@@ -122,12 +125,27 @@ function recordEnd(run: Run, failure: unknown, timedOut: boolean): void {
 }
 
 /** A failure as its root cause (not "Activity task failed"), now that nothing is left behind. */
+/** The first failed tasks with their reasons, for a run stopped by its failure limit. */
+function firstFailures(run: Run): string {
+  const shown = run.progress.failures.slice(0, 3).map((f) => {
+    const reason = f.failureMessage ?? f.stderrTail?.trim().split('\n').pop() ?? '';
+    return `${f.inputBlob} (exit ${f.exitCode ?? '-'}${reason ? `: ${reason}` : ''})`;
+  });
+  return shown.length ? `First failures: ${shown.join('; ')}.` : '';
+}
+
 function rootFailure(run: Run, failure: unknown): ApplicationFailure {
   log.warn('run ended', { status: run.progress.status, error: run.progress.error });
   const root = rootCause(failure);
   return ApplicationFailure.create({
     type: root instanceof ApplicationFailure && root.type ? root.type : 'TranscodeFailed',
-    message: root instanceof Error ? root.message : String(root),
+    // A run stopped by its failure limit says which tasks failed first, and why.
+    message:
+      root instanceof ApplicationFailure && root.type === 'TooManyFailures' && run.progress.error
+        ? run.progress.error
+        : root instanceof Error
+          ? root.message
+          : String(root),
     nonRetryable: true,
     cause: failure instanceof Error ? failure : undefined,
   });

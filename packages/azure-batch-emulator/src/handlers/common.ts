@@ -1,9 +1,10 @@
 import type { ResolvedOptions } from '../config';
 import { BatchServiceError, Errors } from '../errors';
 import { parseFilter, type Predicate } from '../odata/filter';
-import { parsePaging, type PageRequest } from '../odata/paging';
+import { nextLink, parsePaging, takePage, type PageRequest } from '../odata/paging';
 import { parseSelect } from '../odata/select';
-import type { Operation } from '../pipeline/types';
+import type { Operation, OperationResult } from '../pipeline/types';
+import type { MapperName } from '../wire/serializer';
 import type { Runtime } from '../runtime/runtime';
 import type { BatchStore } from '../store/types';
 
@@ -55,6 +56,32 @@ export function listQuery(op: Operation): ListQuery {
     }
   }
   return { filter, select: parseSelect(op.query.get('$select')), paging: parsePaging(op.query) };
+}
+
+/**
+ * One page of a list operation as Batch answers it: the records the `$filter` keeps after the
+ * page's start, at most `maxresults` of them, the odata metadata and the next page's link.
+ */
+export function listPage<R extends { seq: number }>(
+  op: Operation,
+  records: Iterable<R>,
+  model: (record: R) => object,
+  list: { mapper: MapperName; fragment: string; selectable?: boolean },
+): OperationResult {
+  const q = listQuery(op);
+  const { page, nextAfter } = takePage(records, q.paging, (r) => !q.filter || q.filter(model(r)));
+  return {
+    status: 200,
+    body: {
+      kind: 'list',
+      mapper: list.mapper,
+      models: page.map(model),
+      metadata: metadata(op, list.fragment),
+      nextLink:
+        nextAfter === undefined ? undefined : nextLink(op.baseUrl, op.rawPath, op.query, nextAfter),
+      ...(list.selectable === false ? {} : { select: q.select }),
+    },
+  };
 }
 
 /** If-Match / If-None-Match / If-(Un)Modified-Since against the entity's ETag and time. */

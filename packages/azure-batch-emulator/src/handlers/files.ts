@@ -6,8 +6,7 @@ import { Errors } from '../errors';
 import type { Operation, OperationResult } from '../pipeline/types';
 import { nodeRoot, taskDirs } from '../runtime/node-layout';
 import { key } from '../store/types';
-import { listQuery, metadata, type Services } from './common';
-import { nextLink, takePage } from '../odata/paging';
+import { type Services, listPage } from './common';
 
 /** Task files (stdout.txt, stderr.txt, wd/...) read from the node directory the task ran in. */
 export class FilesHandler {
@@ -99,20 +98,10 @@ export class FilesHandler {
       }
     };
     await walk(dir);
-    const q = listQuery(op);
-    const { page, nextAfter } = takePage(found, q.paging, (r) => !q.filter || q.filter(r.file));
-    return {
-      status: 200,
-      body: {
-        kind: 'list',
-        mapper: 'NodeFile',
-        models: page.map((r) => r.file),
-        metadata: metadata(op, 'files'),
-        nextLink:
-          nextAfter === undefined
-            ? undefined
-            : nextLink(op.baseUrl, op.rawPath, op.query, nextAfter),
-      },
-    };
+    return listPage(op, found, (r) => r.file, {
+      mapper: 'NodeFile',
+      fragment: 'files',
+      selectable: false,
+    });
   };
 }

@@ -1,6 +1,5 @@
 import type { BatchServiceModels as M } from '@azure/batch';
 import { Errors } from '../errors';
-import { nextLink, takePage } from '../odata/paging';
 import type { Operation, OperationResult } from '../pipeline/types';
 import type { Job, JobRecord } from '../store/types';
 import { INFINITE_DURATION } from '../util/duration';
@@ -14,6 +13,7 @@ import {
   metadata,
   optionalBody,
   type Services,
+  listPage,
 } from './common';
 
 /** Job operations: add, get, list, patch, update, terminate, delete, task counts. */
@@ -81,26 +81,10 @@ export class JobsHandler {
   };
 
   list = (op: Operation): OperationResult => {
-    const q = listQuery(op);
-    const { page, nextAfter } = takePage(
-      this.s.store.listJobs(),
-      q.paging,
-      (r) => !q.filter || q.filter(r.job),
-    );
-    return {
-      status: 200,
-      body: {
-        kind: 'list',
-        mapper: 'CloudJob',
-        models: page.map((r) => r.job),
-        metadata: metadata(op, 'jobs'),
-        nextLink:
-          nextAfter === undefined
-            ? undefined
-            : nextLink(op.baseUrl, op.rawPath, op.query, nextAfter),
-        select: q.select,
-      },
-    };
+    return listPage(op, this.s.store.listJobs(), (r) => r.job, {
+      mapper: 'CloudJob',
+      fragment: 'jobs',
+    });
   };
 
   private applyChanges(rec: JobRecord, p: M.JobPatchParameter, replace: boolean): void {

@@ -1,8 +1,7 @@
 import { Errors } from '../errors';
-import { nextLink, takePage } from '../odata/paging';
 import type { Operation, OperationResult } from '../pipeline/types';
 import type { PoolRecord } from '../store/types';
-import { listQuery, metadata, type Services } from './common';
+import { listQuery, metadata, type Services, listPage } from './common';
 
 /** Compute node operations: list and get. */
 export class NodesHandler {
@@ -16,26 +15,10 @@ export class NodesHandler {
 
   list = (op: Operation): OperationResult => {
     const pool = this.pool(op.params.poolId);
-    const q = listQuery(op);
-    const { page, nextAfter } = takePage(
-      pool.nodes.values(),
-      q.paging,
-      (r) => !q.filter || q.filter(r.node),
-    );
-    return {
-      status: 200,
-      body: {
-        kind: 'list',
-        mapper: 'ComputeNode',
-        models: page.map((r) => r.node),
-        metadata: metadata(op, 'nodes'),
-        nextLink:
-          nextAfter === undefined
-            ? undefined
-            : nextLink(op.baseUrl, op.rawPath, op.query, nextAfter),
-        select: q.select,
-      },
-    };
+    return listPage(op, pool.nodes.values(), (r) => r.node, {
+      mapper: 'ComputeNode',
+      fragment: 'nodes',
+    });
   };
 
   get = (op: Operation): OperationResult => {

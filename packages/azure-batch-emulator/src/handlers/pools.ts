@@ -1,6 +1,5 @@
 import type { BatchServiceModels as M } from '@azure/batch';
 import { Errors } from '../errors';
-import { takePage, nextLink } from '../odata/paging';
 import type { Operation, OperationResult } from '../pipeline/types';
 import type { Pool, PoolRecord } from '../store/types';
 import { checkPoolAdd, checkPoolPatch, checkPoolResize } from '../validation/pool';
@@ -13,6 +12,7 @@ import {
   metadata,
   optionalBody,
   type Services,
+  listPage,
 } from './common';
 
 /** Pool operations: add, get, exists, list, delete, resize, stop resize, patch, update properties. */
@@ -99,26 +99,10 @@ export class PoolsHandler {
   };
 
   list = (op: Operation): OperationResult => {
-    const q = listQuery(op);
-    const { page, nextAfter } = takePage(
-      this.s.store.listPools(),
-      q.paging,
-      (r) => !q.filter || q.filter(r.pool),
-    );
-    return {
-      status: 200,
-      body: {
-        kind: 'list',
-        mapper: 'CloudPool',
-        models: page.map((r) => r.pool),
-        metadata: metadata(op, 'pools'),
-        nextLink:
-          nextAfter === undefined
-            ? undefined
-            : nextLink(op.baseUrl, op.rawPath, op.query, nextAfter),
-        select: q.select,
-      },
-    };
+    return listPage(op, this.s.store.listPools(), (r) => r.pool, {
+      mapper: 'CloudPool',
+      fragment: 'pools',
+    });
   };
 
   delete = (op: Operation): OperationResult => {

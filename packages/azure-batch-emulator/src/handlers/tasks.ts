@@ -1,6 +1,5 @@
 import type { BatchServiceModels as M } from '@azure/batch';
 import { BatchServiceError, Errors } from '../errors';
-import { nextLink, takePage } from '../odata/paging';
 import type { Operation, OperationResult } from '../pipeline/types';
 import { key, type JobRecord, type Task, type TaskRecord } from '../store/types';
 import { INFINITE_DURATION } from '../util/duration';
@@ -13,6 +12,7 @@ import {
   listQuery,
   metadata,
   type Services,
+  listPage,
 } from './common';
 
 /** addtaskcollection takes at most 100 tasks (the JS SDK checks it too; Python chunks). */
@@ -145,26 +145,10 @@ export class TasksHandler {
 
   list = (op: Operation): OperationResult => {
     const job = this.findJob(op.params.jobId);
-    const q = listQuery(op);
-    const { page, nextAfter } = takePage(
-      job.tasks.values(),
-      q.paging,
-      (r) => !q.filter || q.filter(r.task),
-    );
-    return {
-      status: 200,
-      body: {
-        kind: 'list',
-        mapper: 'CloudTask',
-        models: page.map((r) => r.task),
-        metadata: metadata(op, 'tasks'),
-        nextLink:
-          nextAfter === undefined
-            ? undefined
-            : nextLink(op.baseUrl, op.rawPath, op.query, nextAfter),
-        select: q.select,
-      },
-    };
+    return listPage(op, job.tasks.values(), (r) => r.task, {
+      mapper: 'CloudTask',
+      fragment: 'tasks',
+    });
   };
 
   terminate = (op: Operation): OperationResult => {

@@ -1,0 +1,280 @@
+// `npm run record-histories`: records the histories of a handful of real runs, one per path
+// through the workflow, into test/fixtures/histories/<name>.json. test/replay/histories.test.ts
+// replays them against the current workflow code, so a change that would break a run in flight
+// fails `npm test` (docs/upgrades.md). Brings up its own private stack and worker; stops both.
+//
+// Re-record only when every run of the old code has ended (or the change is patched): the old
+// fixtures are the proof that the new code still replays the old runs.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { NativeConnection } from '@temporalio/worker';
+import * as prettier from 'prettier';
+import { loadConfig, PROJECT_ROOT, type AppConfig } from '../src/config';
+import { makeSampleClips } from '../src/demo/samples';
+import { installLogging } from '../src/logging';
+import { dataConverter } from '../src/payload-codec';
+import { startTestStack } from '../src/stack/stack';
+import {
+  approveCleanupSignal,
+  approveCleanupUpdate,
+  cancelSignal,
+  progressQuery,
+  type Progress,
+  type TranscodeInput,
+  type TranscodeWorkflow,
+} from '../src/transcode';
+import { createWorker } from '../src/worker';
+
+export const FIXTURE_DIR = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
+
+/** One fixture file: every run of one workflow id (a continue-as-new chain), oldest first. */
+export interface HistoryFixture {
+  name: string;
+  description: string;
+  workflowId: string;
+  recordedAt: string;
+  runs: Array<{ runId: string; history: unknown }>;
+}
+
+type Handle = WorkflowHandle<TranscodeWorkflow>;
+
+interface Scenario {
+  name: string;
+  description: string;
+  input(clips: string): TranscodeInput;
+  /** Drives the run (signals, updates) and waits for its end; a failed run is expected here. */
+  drive(handle: Handle): Promise<void>;
+}
+
+const fast = { minIntervalSeconds: 0.2, maxIntervalSeconds: 1 };
+
+async function phaseReached(handle: Handle, done: (p: Progress) => boolean): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    if (done(await handle.query(progressQuery))) return;
+    await sleep(100);
+  }
+  throw new Error(`${handle.workflowId}: the awaited phase never came`);
+}
+
+const settle = async (handle: Handle) => {
+  await handle.result().catch(() => undefined);
+};
+
+/** A run with cleanup `ask`, decided once it waits for the decision. */
+function askScenario(
+  name: string,
+  by: string,
+  pattern: string,
+  decide: (handle: Handle) => Promise<unknown>,
+): Scenario {
+  return {
+    name,
+    description: `cleanup policy ask, decided by ${by}`,
+    input: (clips) => ({
+      input: { localDir: clips, pattern },
+      pool: { lowPriorityNodes: 1 },
+      cleanup: { policy: 'ask', decisionTimeoutMinutes: 10 },
+      polling: fast,
+    }),
+    drive: async (handle) => {
+      await phaseReached(handle, (p) => p.phase === 'awaiting-cleanup-decision');
+      await decide(handle);
+      await settle(handle);
+    },
+  };
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'succeeded',
+    description: 'two clips converted, cleanup always',
+    input: (clips) => ({
+      input: { localDir: clips },
+      pool: { lowPriorityNodes: 1 },
+      cleanup: { policy: 'always' },
+      polling: fast,
+    }),
+    drive: settle,
+  },
+  {
+    name: 'continued-as-new',
+    description: 'continues as new in the pool wait and in the task wait',
+    input: (clips) => ({
+      input: { localDir: clips, pattern: 'LowPriVMs-1.mp4' },
+      output: { commandTemplate: '/bin/bash -c "sleep 4; ffmpeg -y -i {input} {output}"' },
+      pool: { lowPriorityNodes: 1, startTaskCommand: '/bin/bash -c "sleep 3"' },
+      cleanup: { policy: 'always' },
+      polling: { minIntervalSeconds: 0.05, maxIntervalSeconds: 0.05, maxHistoryEvents: 60 },
+    }),
+    drive: settle,
+  },
+  {
+    name: 'cancelled-by-signal',
+    description: 'the cancel signal while tasks run: job terminated, then cleanup',
+    input: (clips) => ({
+      input: { localDir: clips },
+      output: { commandTemplate: '/bin/bash -c "sleep 30; ffmpeg -y -i {input} {output}"' },
+      pool: { lowPriorityNodes: 1 },
+      cleanup: { policy: 'always' },
+      polling: fast,
+    }),
+    drive: async (handle) => {
+      await phaseReached(handle, (p) => p.phase === 'running' && p.tasks.counts.running > 0);
+      await handle.signal(cancelSignal, { reason: 'recorded cancel' });
+      await settle(handle);
+    },
+  },
+  askScenario('ask-decided-by-signal', 'the approveCleanup signal', 'LowPriVMs-1.mp4', (handle) =>
+    handle.signal(approveCleanupSignal, { deleteJob: true, deletePool: true }),
+  ),
+  askScenario('ask-decided-by-update', 'the approveCleanup update', 'LowPriVMs-2.mp4', (handle) =>
+    handle.executeUpdate(approveCleanupUpdate, {
+      args: [{ deleteJob: true, deletePool: true }],
+    }),
+  ),
+  {
+    name: 'failed-missing-folder',
+    description: 'the input folder does not exist: fails before anything is created',
+    input: (clips) => ({
+      input: { localDir: path.join(clips, 'missing') },
+      cleanup: { policy: 'always' },
+    }),
+    drive: settle,
+  },
+];
+
+/** Strings that must never be in a fixture: the accounts' keys and any SAS signature. */
+/**
+ * Failure messages and stack traces name this machine's folders (the project, the temp dir):
+ * a fixture in the repository names neither. Replay compares commands, not these texts.
+ */
+export function withoutMachinePaths(text: string): string {
+  return text.split(PROJECT_ROOT).join('<project>').split(os.tmpdir()).join('<tmp>');
+}
+
+export function secretsIn(text: string, config: AppConfig): string[] {
+  const secrets = [config.batch.accountKey, config.storage.accountKey, 'sig=', 'AccountKey='];
+  return secrets.filter((s): s is string => !!s && text.includes(s));
+}
+
+/**
+ * The history as a plain JSON object (protobufjs `toObject`: enums by name, 64-bit ints and
+ * bytes as strings), read back with `History.fromObject` (test/replay/histories.test.ts). Not
+ * `historyToJSON`: with this install's two protobufjs copies (8.x under @temporalio/common, 7.x
+ * under @temporalio/proto) it and `historyFromJSON` throw "type must be a Type".
+ */
+export function historyToPlainObject(history: temporal.api.history.v1.IHistory): unknown {
+  const message = temporal.api.history.v1.History.fromObject(history);
+  return temporal.api.history.v1.History.toObject(message, {
+    longs: String,
+    enums: String,
+    bytes: String,
+  });
+}
+
+async function fetchChain(client: Client, workflowId: string): Promise<HistoryFixture['runs']> {
+  const executions: Array<{ runId: string; startTime: Date }> = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    executions.push({ runId: execution.runId, startTime: execution.startTime });
+  }
+  executions.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+  const runs: HistoryFixture['runs'] = [];
+  for (const { runId } of executions) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    runs.push({ runId, history: historyToPlainObject(history) });
+  }
+  return runs;
+}
+
+async function main(): Promise<void> {
+  installLogging({ level: 'WARN' });
+  const only = process.argv.slice(2);
+  const scenarios = SCENARIOS.filter((s) => only.length === 0 || only.includes(s.name));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-batch-record-'));
+  const clips = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-batch-record-clips-'));
+  const stack = await startTestStack(dataDir);
+  try {
+    const base = loadConfig({ ...process.env, ...stack.env });
+    const config: AppConfig = {
+      ...base,
+      temporal: { ...base.temporal, taskQueue: 'record-histories' },
+    };
+    await makeSampleClips(clips, 2, 2);
+    const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+    const connection = await Connection.connect({ address: config.temporal.address });
+    const client = new Client({ connection, dataConverter });
+    const worker = await createWorker(config, nativeConnection, { shutdownGraceTime: '2 seconds' });
+    const running = worker.run();
+    try {
+      const stamp = Date.now();
+      // All at once: the emulator runs them in parallel, so recording takes as long as the slowest.
+      const settled = await Promise.allSettled(
+        scenarios.map(async (scenario) => {
+          const workflowId = `fixture-${scenario.name}-${stamp}`;
+          const handle = await client.workflow.start<TranscodeWorkflow>('transcodeWorkflow', {
+            taskQueue: config.temporal.taskQueue,
+            workflowId,
+            args: [scenario.input(clips)],
+          });
+          await scenario.drive(handle);
+          const fixture: HistoryFixture = {
+            name: scenario.name,
+            description: scenario.description,
+            workflowId,
+            recordedAt: new Date().toISOString(),
+            runs: await fetchChain(client, workflowId),
+          };
+          return fixture;
+        }),
+      );
+      const recorded: HistoryFixture[] = [];
+      const failed: unknown[] = [];
+      for (const outcome of settled) {
+        if (outcome.status === 'fulfilled') recorded.push(outcome.value);
+        else failed.push(outcome.reason);
+      }
+      if (failed.length > 0) throw new AggregateError(failed, 'recording failed');
+      fs.mkdirSync(FIXTURE_DIR, { recursive: true });
+      for (const fixture of recorded) {
+        const file = path.join(FIXTURE_DIR, `${fixture.name}.json`);
+        const options = (await prettier.resolveConfig(file)) ?? {};
+        const text = await prettier.format(withoutMachinePaths(JSON.stringify(fixture)), {
+          ...options,
+          filepath: file,
+        });
+        const leaked = secretsIn(text, config);
+        if (leaked.length > 0) {
+          throw new Error(`${fixture.name}: the history holds a secret (${leaked.length} kind(s))`);
+        }
+        fs.writeFileSync(file, text);
+        console.log(
+          `${path.relative(PROJECT_ROOT, file)}: ${fixture.runs.length} run(s), ` +
+            `${(text.length / 1024).toFixed(1)} KB`,
+        );
+      }
+    } finally {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await nativeConnection.close();
+    }
+  } finally {
+    await stack.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(clips, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
