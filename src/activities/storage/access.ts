@@ -4,21 +4,15 @@
 import {
   ContainerSASPermissions,
   generateBlobSASQueryParameters,
-  type BlobSASSignatureValues,
   type BlobServiceClient,
   type StorageSharedKeyCredential,
   type UserDelegationKey,
 } from '@azure/storage-blob';
 import { ApplicationFailure } from '@temporalio/common';
 import { toActivityFailure } from '../errors';
-import type { StorageClients } from './clients';
+import type { SasSigner, StorageClients } from './clients';
 
-/** How the SAS URLs Batch tasks use are signed. */
-export interface SasSigner {
-  readonly kind: 'account-key' | 'user-delegation';
-  /** The SAS query string (without `?`); `startsOn` and `expiresOn` are required. */
-  sign(values: BlobSASSignatureValues & { startsOn: Date; expiresOn: Date }): Promise<string>;
-}
+export type { SasSigner } from './clients';
 
 /** Service SAS signed with the account key (the tutorial's way). */
 export function accountKeySas(credential: StorageSharedKeyCredential): SasSigner {

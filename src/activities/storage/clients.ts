@@ -1,7 +1,13 @@
 // What every storage activity is made over (Azure Storage or Azurite alike).
-import type { BlobServiceClient } from '@azure/storage-blob';
+import type { BlobSASSignatureValues, BlobServiceClient } from '@azure/storage-blob';
 import type { EntraAdvice } from '../errors';
-import type { SasSigner } from './access';
+
+/** How the SAS URLs Batch tasks use are signed. */
+export interface SasSigner {
+  readonly kind: 'account-key' | 'user-delegation';
+  /** The SAS query string (without `?`); `startsOn` and `expiresOn` are required. */
+  sign(values: BlobSASSignatureValues & { startsOn: Date; expiresOn: Date }): Promise<string>;
+}
 
 export interface StorageClients {
   blobService: BlobServiceClient;
