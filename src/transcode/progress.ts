@@ -57,10 +57,13 @@ export interface InspectionSummary {
   linksOutside: string[];
 }
 
+/** How a run ended. */
+export type RunStatus = 'succeeded' | 'partially-failed' | 'failed' | 'cancelled' | 'timed-out';
+
 export interface Progress {
   workflowId: string;
   phase: Phase;
-  status: 'running' | 'succeeded' | 'partially-failed' | 'failed' | 'cancelled' | 'timed-out';
+  status: 'running' | RunStatus;
   files: number;
   inputBytes: number;
   pool: PoolProgress;

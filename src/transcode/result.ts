@@ -1,7 +1,5 @@
 // What a finished run returns: small enough for the history however many files it had.
-import type { FailedTask, Progress, TaskCounts } from './progress';
-
-export type RunStatus = 'succeeded' | 'partially-failed' | 'failed' | 'cancelled' | 'timed-out';
+import type { FailedTask, Progress, RunStatus, TaskCounts } from './progress';
 
 export interface TranscodeResult {
   status: RunStatus;
