@@ -11,6 +11,7 @@ export default tseslint.config(
       'output/',
       'test-artifacts/',
       'packages/*/dist/',
+      'dist/',
       '**/*.cjs',
       '**/*.mjs',
     ],

@@ -37,6 +37,8 @@ export interface ChainHistory {
   activities: ActivitySpan[];
   /** Bytes of payload data by where it sits: `workflow input`, `uploadInputs input`, ... */
   payloadBytes: Record<string, number>;
+  /** The largest single payload of the chain (data and metadata, as stored: encoded). */
+  largestPayloadBytes: number;
   workflowTasks: { count: number; totalMs: number };
   timers: { count: number; totalMs: number };
 }
@@ -70,6 +72,36 @@ function payloadsOf(events: HistoryEvent[]): Record<string, number> {
     add('continue-as-new input', sizeOf(e.workflowExecutionContinuedAsNewEventAttributes?.input));
   }
   return bytes;
+}
+
+interface StoredPayload {
+  data?: Uint8Array | null;
+  metadata?: Record<string, Uint8Array | null | undefined> | null;
+}
+
+const payloadSize = (p: StoredPayload) =>
+  (p.data?.length ?? 0) +
+  Object.entries(p.metadata ?? {}).reduce((n, [k, v]) => n + k.length + (v?.length ?? 0), 0);
+
+/**
+ * The largest payload anywhere in these events, wherever it sits (inputs, results, heartbeat
+ * details, signals, markers, memo, search attributes), so that no new kind of event escapes it.
+ */
+function largestPayload(events: HistoryEvent[]): number {
+  let largest = 0;
+  const walk = (value: unknown, depth: number): void => {
+    if (depth > 16 || value === null || typeof value !== 'object' || value instanceof Uint8Array) {
+      return;
+    }
+    const candidate = value as StoredPayload;
+    if (candidate.data instanceof Uint8Array) {
+      largest = Math.max(largest, payloadSize(candidate));
+      return;
+    }
+    for (const child of Array.isArray(value) ? value : Object.values(value)) walk(child, depth + 1);
+  };
+  for (const e of events) walk(e, 0);
+  return largest;
 }
 
 function spansOf(
@@ -181,6 +213,7 @@ export async function chainHistory(
     closedMs: Math.max(...times),
     eventTimesMs: times,
     payloadBytes: payloadsOf(all),
+    largestPayloadBytes: largestPayload(all),
     ...spansOf(all),
   };
 }

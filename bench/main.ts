@@ -1,14 +1,18 @@
 // `npm run bench [-- --quick] [-- --json]`: brings up a private local stack and a worker, runs
-// the benchmarks (P1 end to end against xargs, P3 10,000 tasks in one job, P4 upload
-// throughput, the tutorial's workload by step) and prints their figures against the targets.
+// the benchmarks (P1 end to end against xargs, P2 the user's command against a naive tutorial
+// program, P3 100,000 tasks in one job, P4 upload throughput, P5 many runs at once on one worker,
+// the tutorial's workload by step) and prints their figures against the targets.
 // Progress goes to stderr; with --json the last line of stdout is one JSON object.
 import fs from 'node:fs';
 import os from 'node:os';
 import { EMULATOR_ENV, startBenchEnv, type BenchEnv } from './harness';
-import { parseArgs, sizesFor, type BenchOptions } from './options';
+import { parseArgs, sizesFor, type BenchOptions, type Section } from './options';
 import { benchEndToEnd } from './p1-end-to-end';
+import { benchNaive } from './p2-naive';
 import { benchScaleWithProfile } from './p3-scale';
+import { benchStartup } from './startup';
 import { benchUpload } from './p4-upload';
+import { benchManyRuns } from './p5-many-runs';
 import { benchTutorial } from './tutorial';
 import { renderTable, targetsOf, type Summary } from './report';
 
@@ -17,7 +21,21 @@ async function runBenchmarks(env: BenchEnv, options: BenchOptions, startedMs: nu
   const started = Date.now();
   const say = (line: string) =>
     process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)} s] ${line}\n`);
-  const want = (section: BenchOptions['only'][number]) => options.only.includes(section);
+  const failed: Partial<Record<Section, string>> = {};
+  /**
+   * Runs a wanted section; one that fails is reported (its figures null, the reason in
+   * `failed`) and the others still run: one broken section must not hide every other figure.
+   */
+  const section = async <T>(name: Section, run: () => Promise<T>): Promise<T | undefined> => {
+    if (!options.only.includes(name)) return undefined;
+    try {
+      return await run();
+    } catch (err) {
+      failed[name] = err instanceof Error ? err.message : String(err);
+      say(`${name.toUpperCase()} FAILED: ${failed[name]}`);
+      return undefined;
+    }
+  };
   const base = {
     quick: options.quick,
     startedAt: new Date(startedMs).toISOString(),
@@ -28,14 +46,19 @@ async function runBenchmarks(env: BenchEnv, options: BenchOptions, startedMs: nu
     },
     emulator: { ...EMULATOR_ENV },
     workerLog: env.logFile,
-    // P3 last: its 10,000 tasks and blobs leave the stack busier than they found it.
-    p1: want('p1') ? await benchEndToEnd(env, sizes.p1, say) : undefined,
-    p4: want('p4') ? await benchUpload(env, sizes.p4, say) : undefined,
-    tutorial: want('tutorial') ? await benchTutorial(env, sizes.tutorial, say) : undefined,
-    p3: want('p3') ? await benchScaleWithProfile(env, sizes.p3, say) : undefined,
+    startup: benchStartup(env),
+    // P3 last: its tasks and blobs leave the stack busier than they found it. P2 brings up a
+    // stack of its own (the emulator's default delays) and stops it before the next section.
+    p1: await section('p1', () => benchEndToEnd(env, sizes.p1, say)),
+    p4: await section('p4', () => benchUpload(env, sizes.p4, say)),
+    tutorial: await section('tutorial', () => benchTutorial(env, sizes.tutorial, say)),
+    p2: await section('p2', () => benchNaive(sizes.p2, say)),
+    p5: await section('p5', () => benchManyRuns(env, sizes.p5, say)),
+    p3: await section('p3', () => benchScaleWithProfile(env, sizes.p3, say)),
+    failed,
   };
   base.durationMs = Date.now() - startedMs;
-  return { ...base, ...targetsOf(base) } satisfies Summary;
+  return { ...base, ...targetsOf(base, sizes) } satisfies Summary;
 }
 
 async function main(): Promise<void> {

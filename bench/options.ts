@@ -1,7 +1,7 @@
 // `npm run bench` options and the sizes of each benchmark (full and --quick).
 
-export type Section = 'p1' | 'p3' | 'p4' | 'tutorial';
-export const SECTIONS: readonly Section[] = ['p1', 'p3', 'p4', 'tutorial'];
+export type Section = 'p1' | 'p2' | 'p3' | 'p4' | 'p5' | 'tutorial';
+export const SECTIONS: readonly Section[] = ['p1', 'p2', 'p3', 'p4', 'p5', 'tutorial'];
 
 export interface BenchOptions {
   quick: boolean;
@@ -12,13 +12,24 @@ export interface BenchOptions {
 
 export interface BenchSizes {
   p1: { clips: number; clipSeconds: number; nodes: number; slotsPerNode: number };
+  /** Rounds of ours and the naive program, alternating; the figure is the median of each. */
+  p2: { runs: number };
   p3: { tasks: number; nodes: number; slotsPerNode: number };
-  p4: { files: number; fileBytes: number; concurrency: number; repeats: number; tinyFiles: number };
+  p4: {
+    files: number;
+    fileBytes: number;
+    concurrency: number;
+    repeats: number;
+    tinyFiles: number;
+    /** The big file whose upload is cancelled halfway and resumed. */
+    resumeFileBytes: number;
+  };
+  p5: { runs: number; filesPerRun: number; nodes: number; slotsPerNode: number };
   tutorial: { generatedClipSeconds: number };
 }
 
 export const USAGE =
-  'usage: npm run bench -- [--quick] [--json] [--only p1,p3,p4,tutorial]\n' +
+  'usage: npm run bench -- [--quick] [--json] [--only p1,p2,p3,p4,p5,tutorial]\n' +
   '  --quick  the short version (a few minutes)\n' +
   '  --json   one JSON object on the last line of stdout instead of the table\n' +
   '  --only   run only these sections';
@@ -48,8 +59,9 @@ export function sizesFor(quick: boolean): BenchSizes {
   return {
     // 2 nodes x 1 slot on this 2-core machine; the ideal runs xargs -P 2.
     p1: { clips: quick ? 20 : 100, clipSeconds: 10, nodes: 2, slotsPerNode: 1 },
-    // Many slots so that 10,000 one-process tasks finish quickly.
-    p3: { tasks: quick ? 1_000 : 10_000, nodes: 4, slotsPerNode: 16 },
+    p2: { runs: 3 },
+    // Many slots so that one-process tasks finish quickly.
+    p3: { tasks: quick ? 10_000 : 100_000, nodes: 4, slotsPerNode: 16 },
     p4: {
       // 100 in the quick run: with 50, a round took 0.3 s and 30 ms of noise moved the ratio 10 %.
       files: quick ? 100 : 200,
@@ -57,7 +69,10 @@ export function sizesFor(quick: boolean): BenchSizes {
       concurrency: 8,
       repeats: 5,
       tinyFiles: 500,
+      resumeFileBytes: (quick ? 256 : 1024) * 1024 * 1024,
     },
+    // One pool shared by every run; the quick run starts fewer runs at once (the report says so).
+    p5: { runs: quick ? 10 : 100, filesPerRun: 10, nodes: 2, slotsPerNode: 16 },
     tutorial: { generatedClipSeconds: 30 },
   };
 }

@@ -1,6 +1,7 @@
 // P4: the workflow's upload activity (uploadInputs, run in a mock activity context) against a
 // bare @azure/storage-blob upload loop of the same concurrency, each into a fresh container.
-// Target: throughput ours / bare >= 0.9; a second run of ours resends nothing (MD5 skip).
+// Target: throughput ours / bare >= 0.9; a second run of ours resends nothing (MD5 skip); a big
+// file cancelled halfway and resumed resends <= 10 % of it (bench/p4-resume.ts).
 // For the profile, the same rounds with tiny files, where requests rather than bytes are the
 // cost (P3's upload phase).
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { createActivities } from '../src/activities';
 import { measure, type BenchEnv } from './harness';
 import { makeRandomFiles, makeTinyFiles } from './inputs';
+import { benchResumedUpload } from './p4-resume';
 import type { BenchSizes } from './options';
 import { round } from './phases';
 
@@ -121,6 +123,7 @@ export async function benchUpload(
   const tinyPaths = makeTinyFiles(env.scratch('p4-tiny'), sizes.tinyFiles);
   const tiny = await rounds(env, tinyPaths, sizes.concurrency, sizes.repeats, 'tiny');
   const filesPerS = (ms: number) => Math.round(sizes.tinyFiles / (ms / 1000));
+  const resumed = await benchResumedUpload(env, sizes.resumeFileBytes, say);
   const ours = big.medians.ours;
   return {
     files: sizes.files,
@@ -132,10 +135,14 @@ export async function benchUpload(
     runsMs: big.runsMs,
     resentBytes: big.again.bytes,
     secondRun: big.again,
+    /** Bytes sent beyond the big file's size when cancelled halfway and resumed / its size. */
+    resumedResentFraction: resumed.resentFraction,
+    resumed,
     target: P4_TARGET,
     met: {
       ratio: big.medians.bare / ours >= P4_TARGET.ratioMin,
       resentBytes: big.again.bytes === P4_TARGET.resentBytes,
+      resumedResentFraction: resumed.met,
     },
     /** Share of the machine other processes used during the 1 MB rounds (0-1). */
     othersCpu: measured.othersCpu,

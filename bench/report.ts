@@ -1,8 +1,139 @@
 // The benchmark's output: one summary object (the --json line) and the table a person reads.
+// Every headline figure has one shape, `Figure`: its value (null when it was not measured), its
+// target and whether it is met.
+import type { BenchSizes, Section } from './options';
 import type { P1Figures } from './p1-end-to-end';
+import type { P2Figures } from './p2-naive';
 import type { P3Figures } from './p3-scale';
 import type { P4Figures } from './p4-upload';
+import type { P5Figures } from './p5-many-runs';
 import type { TutorialFigures } from './tutorial';
+
+/** How a value compares with its target; `reported` has no target, only a value. */
+export type FigureOp = '<=' | '>=' | '=' | 'reported';
+
+export interface Figure {
+  /** null when it was not measured: never a stand-in value. */
+  value: number | null;
+  /** null for a figure that is only reported. */
+  target: number | null;
+  op: FigureOp;
+  /** false whenever value is null. */
+  met: boolean;
+  unit?: string;
+  /** Why there is no value, or what qualifies it (e.g. a quick run's smaller size). */
+  note?: string;
+}
+
+export const NOT_MEASURED = 'not measured';
+
+/** A value against its target; a missing or non-finite value is not measured, and not met. */
+export function figure(
+  value: number | null | undefined,
+  op: FigureOp,
+  target: number | null,
+  extra: { unit?: string; note?: string } = {},
+): Figure {
+  const unit = extra.unit === undefined ? {} : { unit: extra.unit };
+  if (value === null || value === undefined || !Number.isFinite(value)) {
+    return { value: null, target, op, met: false, ...unit, note: extra.note ?? NOT_MEASURED };
+  }
+  let met: boolean;
+  if (op === 'reported' || target === null) met = true;
+  else if (op === '<=') met = value <= target;
+  else if (op === '>=') met = value >= target;
+  else met = value === target;
+  return {
+    value,
+    target,
+    op,
+    met,
+    ...unit,
+    ...(extra.note === undefined ? {} : { note: extra.note }),
+  };
+}
+
+/** "<= 0.8", ">= 100000 tasks", "reported". */
+export function targetText(f: Figure): string {
+  if (f.op === 'reported' || f.target === null) return 'reported';
+  return `${f.op} ${f.target}${f.unit ? ` ${f.unit}` : ''}`;
+}
+
+/** "0.74", "207 MB", "null (not measured)". */
+export function valueText(f: Figure): string {
+  if (f.value === null) return `null (${f.note ?? NOT_MEASURED})`;
+  return `${f.value}${f.unit ? ` ${f.unit}` : ''}`;
+}
+
+/** The figures `npm run bench -- --json` promises, with their targets. */
+export type FigureKey =
+  | 'p1.ratio'
+  | 'p2.ratio'
+  | 'p3.tasks'
+  | 'p3.requestsPerPoll'
+  | 'p3.historyEvents'
+  | 'p3.largestPayloadBytes'
+  | 'p3.workerPeakRssMb'
+  | 'p3.emulatorPeakRssMb'
+  | 'p3.submitTasksPerSecond'
+  | 'p4.ratio'
+  | 'p4.resentBytes'
+  | 'p4.resumedResentFraction'
+  | 'p5.runs'
+  | 'p5.workerPeakRssMb';
+
+export type SectionResults = Pick<Summary, 'quick' | 'p1' | 'p2' | 'p3' | 'p4' | 'p5'> &
+  Partial<Pick<Summary, 'failed'>>;
+
+/** Which size the resumed upload had (a summary without its details gives no note). */
+function resumedUploadNote(p4: P4Figures | undefined): { note?: string } {
+  const resumed = (p4 as Partial<P4Figures> | undefined)?.resumed;
+  return resumed ? { note: `${resumed.fileBytes / 2 ** 20} MB file cancelled halfway` } : {};
+}
+
+/** Every headline figure against its target; a section that did not run gives nulls. */
+export function figuresOf(s: SectionResults, sizes: BenchSizes): Record<FigureKey, Figure> {
+  const skipped = (name: Section, ran: unknown) => {
+    if (ran) return {};
+    const failure = s.failed?.[name];
+    return { note: failure === undefined ? 'section not run' : `section failed: ${failure}` };
+  };
+  const p3 = skipped('p3', s.p3);
+  const p4 = skipped('p4', s.p4);
+  const p5Note = s.p5
+    ? s.quick
+      ? { note: `quick run: ${sizes.p5.runs} runs at once (the full run starts 100)` }
+      : {}
+    : skipped('p5', s.p5);
+  return {
+    'p1.ratio': figure(s.p1?.ratio, '<=', 1.25, skipped('p1', s.p1)),
+    'p2.ratio': figure(s.p2?.ratio, '<=', 0.8, skipped('p2', s.p2)),
+    'p3.tasks': figure(s.p3?.tasks, '>=', sizes.p3.tasks, { unit: 'tasks', ...p3 }),
+    'p3.requestsPerPoll': figure(s.p3?.requestsPerPoll, '<=', 1, p3),
+    'p3.historyEvents': figure(s.p3?.historyEvents, '<=', 500, { unit: 'events', ...p3 }),
+    'p3.largestPayloadBytes': figure(s.p3?.largestPayloadBytes, '<=', 256 * 1024, {
+      unit: 'bytes',
+      ...p3,
+    }),
+    'p3.workerPeakRssMb': figure(s.p3?.workerPeakRssMb, '<=', 300, { unit: 'MB', ...p3 }),
+    'p3.emulatorPeakRssMb': figure(s.p3?.emulatorPeakRssMb, 'reported', null, {
+      unit: 'MB',
+      ...p3,
+    }),
+    'p3.submitTasksPerSecond': figure(s.p3?.submitTasksPerSecond, 'reported', null, {
+      unit: 'tasks/s',
+      ...p3,
+    }),
+    'p4.ratio': figure(s.p4?.ratio, '>=', 0.9, p4),
+    'p4.resentBytes': figure(s.p4?.resentBytes, '=', 0, { unit: 'bytes', ...p4 }),
+    'p4.resumedResentFraction': figure(s.p4?.resumedResentFraction, '<=', 0.1, {
+      ...p4,
+      ...resumedUploadNote(s.p4),
+    }),
+    'p5.runs': figure(s.p5?.completed, '>=', sizes.p5.runs, { unit: 'runs completed', ...p5Note }),
+    'p5.workerPeakRssMb': figure(s.p5?.workerPeakRssMb, '<=', 500, { unit: 'MB', ...p5Note }),
+  };
+}
 
 export interface Summary {
   quick: boolean;
@@ -12,9 +143,15 @@ export interface Summary {
   emulator: Record<string, string>;
   workerLog: string;
   p1?: P1Figures;
+  p2?: P2Figures;
   p3?: P3Figures;
   p4?: P4Figures;
+  p5?: P5Figures;
   tutorial?: TutorialFigures;
+  /** Sections that failed, with the reason: their figures are null. */
+  failed: Partial<Record<Section, string>>;
+  /** The headline figures, each with its target and whether it is met. */
+  figures: Record<FigureKey, Figure>;
   targets: Record<string, string>;
   met: Record<string, boolean>;
   allMet: boolean;
@@ -31,6 +168,15 @@ interface Row {
 
 function rows(s: Summary): Row[] {
   const out: Row[] = [];
+  if (s.p2) {
+    out.push({
+      key: `P2 ours / naive tutorial program (${s.p2.inputs}, median of ${s.p2.runs})`,
+      figure: `${s.p2.ratio} (${(s.p2.oursMs / 1000).toFixed(1)} s vs ${(s.p2.naiveMs / 1000).toFixed(1)} s)`,
+      target: '<= 0.8',
+      met: s.p2.met,
+      others: `runs ${pct(s.p2.othersCpu)}`,
+    });
+  }
   if (s.p1) {
     out.push({
       key: `P1 end to end / ideal (${s.p1.clips} clips of ${s.p1.clipSeconds} s, ${s.p1.slots} slots)`,
@@ -61,10 +207,21 @@ function rows(s: Summary): Row[] {
         met: s.p3.met.historyEvents,
       },
       {
+        key: 'P3 largest payload in the chain (encoded)',
+        figure: `${s.p3.largestPayloadBytes} bytes`,
+        target: '<= 262144',
+        met: s.p3.met.largestPayloadBytes,
+      },
+      {
         key: 'P3 worker peak RSS (child process, VmHWM)',
         figure: `${s.p3.workerPeakRssMb} MB`,
         target: '<= 300 MB',
         met: s.p3.met.workerPeakRssMb,
+      },
+      {
+        key: 'P3 emulator peak RSS (sampled); submit rate',
+        figure: `${s.p3.emulatorPeakRssMb} MB; ${s.p3.submitTasksPerSecond} tasks/s`,
+        target: '-',
       },
     );
   }
@@ -82,6 +239,29 @@ function rows(s: Summary): Row[] {
         figure: `${s.p4.resentBytes} bytes`,
         target: '0',
         met: s.p4.met.resentBytes,
+      },
+      {
+        key: `P4 ${s.p4.resumed.fileBytes / 2 ** 20} MB file cancelled halfway, resumed: resent / size`,
+        figure: `${s.p4.resumedResentFraction} (${s.p4.resumed.committedBlocks} blocks committed, ${s.p4.resumed.uncommittedBlocksLeft} left over)`,
+        target: '<= 0.1',
+        met: s.p4.met.resumedResentFraction,
+      },
+    );
+  }
+  if (s.p5) {
+    out.push(
+      {
+        key: `P5 ${s.p5.runs} runs of ${s.p5.filesPerRun} files at once: completed; all / one run`,
+        figure: `${s.p5.completed}; ${(s.p5.allRunsMs / 1000).toFixed(1)} s vs ${(s.p5.oneRunMs / 1000).toFixed(1)} s (${s.p5.allOverOne})`,
+        target: `${s.p5.runs}`,
+        met: s.p5.met.allCompleted,
+        others: `runs ${pct(s.p5.othersCpu)}`,
+      },
+      {
+        key: 'P5 worker peak RSS (child process, VmHWM)',
+        figure: `${s.p5.workerPeakRssMb} MB`,
+        target: '<= 500 MB',
+        met: s.p5.met.workerPeakRssMb,
       },
     );
   }
@@ -107,9 +287,20 @@ function table(headers: string[], body: string[][]): string {
 const ms = (value: number | undefined) =>
   value === undefined ? '-' : `${(value / 1000).toFixed(2)} s`;
 
-/** The figures against their targets, then where each run's time went. */
+/** The figures against their targets, then the details, then where each run's time went. */
 export function renderTable(s: Summary): string {
   const parts: string[] = [];
+  parts.push(
+    table(
+      ['figure', 'value', 'target', 'met'],
+      Object.entries(s.figures).map(([key, f]) => [
+        key,
+        valueText(f) + (f.value !== null && f.note ? ` (${f.note})` : ''),
+        targetText(f),
+        f.met ? 'yes' : 'NO',
+      ]),
+    ),
+  );
   parts.push(
     table(
       ['benchmark', 'figure', 'target', 'met', "others' CPU meanwhile"],
@@ -149,6 +340,10 @@ export function renderTable(s: Summary): string {
   }
   const profile = profileLines(s);
   if (profile.length > 0) parts.push(`Profile:\n${profile.map((l) => `- ${l}`).join('\n')}`);
+  const failures = Object.entries(s.failed);
+  if (failures.length > 0) {
+    parts.push(`Sections that FAILED:\n${failures.map(([k, m]) => `- ${k}: ${m}`).join('\n')}`);
+  }
   parts.push(
     `${s.quick ? 'Quick' : 'Full'} run in ${(s.durationMs / 1000).toFixed(0)} s on ${s.machine.cpus} ` +
       `cores; ${s.allMet ? 'every target met' : 'some targets NOT met'}. Worker log: ${s.workerLog}`,
@@ -237,27 +432,14 @@ function profileLines(s: Summary): string[] {
   return lines;
 }
 
-/** Targets and whether each is met, flattened for the summary. */
-export function targetsOf(s: Omit<Summary, 'targets' | 'met' | 'allMet'>) {
-  const targets: Record<string, string> = {};
-  const met: Record<string, boolean> = {};
-  if (s.p1) {
-    targets['p1.ratio'] = '<= 1.25';
-    met['p1.ratio'] = s.p1.met;
-  }
-  if (s.p3) {
-    targets['p3.requestsPerPoll'] = '<= 1';
-    targets['p3.historyEvents'] = '<= 500';
-    targets['p3.workerPeakRssMb'] = '<= 300';
-    met['p3.requestsPerPoll'] = s.p3.met.requestsPerPoll;
-    met['p3.historyEvents'] = s.p3.met.historyEvents;
-    met['p3.workerPeakRssMb'] = s.p3.met.workerPeakRssMb;
-  }
-  if (s.p4) {
-    targets['p4.ratio'] = '>= 0.9';
-    targets['p4.resentBytes'] = '= 0';
-    met['p4.ratio'] = s.p4.met.ratio;
-    met['p4.resentBytes'] = s.p4.met.resentBytes;
-  }
-  return { targets, met, allMet: Object.values(met).every(Boolean) };
+/** The figures, and their targets and met flags flattened for the summary. */
+export function targetsOf(s: SectionResults, sizes: BenchSizes) {
+  const figures = figuresOf(s, sizes);
+  const entries = Object.entries(figures);
+  return {
+    figures,
+    targets: Object.fromEntries(entries.map(([key, f]) => [key, targetText(f)])),
+    met: Object.fromEntries(entries.map(([key, f]) => [key, f.met])),
+    allMet: entries.every(([, f]) => f.met),
+  };
 }

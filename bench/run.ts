@@ -20,7 +20,7 @@ export interface MeasuredRun {
   /** Client clock before start() and when result() returned. */
   startMs: number;
   endMs: number;
-  /** When verifyOutputs completed (server clock, same machine): every output is stored. */
+  /** When the outputs were verified (server clock, same machine): every output is stored. */
   outputsVerifiedMs: number;
 }
 
@@ -47,7 +47,10 @@ export async function runTranscode(
   const endMs = Date.now();
   const progress = await handle.query(progressQuery);
   const history = await chainHistory(client, workflowId, progress.continuedAsNew + 1);
-  const verify = history.activities.find((a) => a.type === 'verifyOutputs');
+  // Outputs are verified by verifyOutputs, or with the manifest inside collectRunResults.
+  const verify = history.activities.find(
+    (a) => a.type === 'verifyOutputs' || a.type === 'collectRunResults',
+  );
   await storage?.blobService.getContainerClient(result.outputContainer).deleteIfExists();
   return {
     workflowId,

@@ -46,7 +46,7 @@ export async function workerMemoryAtRest(env: BenchEnv) {
       withFlagsAndLoader: await idleRssMb(env, probe([...flags, '-e', IDLE])),
       withModules: await idleRssMb(
         env,
-        probe([...flags, '-e', `require('./src/worker'); ${IDLE}`]),
+        probe([...flags, '-e', `require('./${worker.args.at(-1)}'); ${IDLE}`]),
       ),
       worker: await idleRssMb(env, worker),
     },

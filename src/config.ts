@@ -2,13 +2,16 @@
 // With no Azure variables set, the local stack (Temporal dev server, Azurite, Batch emulator)
 // is the target; with all of them set, real Azure is.
 import path from 'node:path';
+import os from 'node:os';
 import { parse as parseDotenv } from 'dotenv';
 import fs from 'node:fs';
 import { z } from 'zod';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { HOST_ID } from './transcode/input';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
+/** From src/ (tsx: tests, scripts) or from its build, dist/src/ (plain node). */
+export const PROJECT_ROOT = path.resolve(__dirname, __filename.endsWith('.js') ? '../..' : '..');
 
 /** Azurite's well-known development account (public, documented by Microsoft). */
 export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
@@ -27,6 +30,17 @@ export const DEFAULT_PORTS = {
 } as const;
 
 export const DEFAULT_TASK_QUEUE = 'batch-transcode';
+
+/**
+ * The worker's own settings when the environment names none: a shutdown grace long enough for
+ * a transfer to reach its next file (then it resumes elsewhere from its heartbeat), and the
+ * SDK's own concurrency defaults.
+ */
+export const WORKER_DEFAULTS = {
+  shutdownGraceSeconds: 20,
+  maxConcurrentActivities: 100,
+  maxConcurrentWorkflowTasks: 40,
+} as const;
 
 /**
  * The tutorial's own input video, when this machine has it: `$TUTORIAL_CLIP`, else
@@ -72,6 +86,11 @@ const port = z.coerce
   .min(1, 'must be between 1 and 65535')
   .max(65535, 'must be between 1 and 65535');
 
+const positiveInt = z.coerce
+  .number({ message: 'must be a whole number' })
+  .int('must be a whole number')
+  .min(1, 'must be at least 1');
+
 const base64Key = z
   .string()
   .min(1, 'must not be empty')
@@ -95,6 +114,20 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   TEMPORAL_UI_URL: httpUrl.optional(),
+  DURABLE_BATCH_HOST_ID: z
+    .string()
+    .regex(HOST_ID, 'must be letters, digits, dots, hyphens and underscores (at most 253)')
+    .optional(),
+  DURABLE_BATCH_SHUTDOWN_GRACE_SECONDS: z.coerce
+    .number({ message: 'must be a number of seconds' })
+    .min(0, 'must be 0 or more')
+    .default(WORKER_DEFAULTS.shutdownGraceSeconds),
+  DURABLE_BATCH_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(
+    WORKER_DEFAULTS.maxConcurrentActivities,
+  ),
+  DURABLE_BATCH_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.default(
+    WORKER_DEFAULTS.maxConcurrentWorkflowTasks,
+  ),
   LOG_LEVEL: z
     .enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], {
       message: 'must be TRACE, DEBUG, INFO, WARN or ERROR',
@@ -139,6 +172,14 @@ export interface StorageAccountConfig {
   blobUrl: string;
 }
 
+export interface WorkerConfig {
+  /** This machine's name for the folders it serves (DURABLE_BATCH_HOST_ID, else the hostname). */
+  hostId: string;
+  shutdownGraceMs: number;
+  maxConcurrentActivities: number;
+  maxConcurrentWorkflowTasks: number;
+}
+
 export interface AppConfig {
   target: 'local' | 'azure';
   /** How the worker signs in to Batch and Storage: account keys, or Microsoft Entra ID. */
@@ -146,6 +187,7 @@ export interface AppConfig {
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   stack: StackConfig;
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  worker: WorkerConfig;
   batch: BatchAccountConfig;
   storage: StorageAccountConfig;
 }
@@ -225,6 +267,12 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     taskQueue: v.TEMPORAL_TASK_QUEUE,
     uiUrl: (v.TEMPORAL_UI_URL ?? `http://127.0.0.1:${stack.ports.temporalUi}`).replace(/\/+$/, ''),
   };
+  const worker: WorkerConfig = {
+    hostId: v.DURABLE_BATCH_HOST_ID ?? os.hostname(),
+    shutdownGraceMs: v.DURABLE_BATCH_SHUTDOWN_GRACE_SECONDS * 1000,
+    maxConcurrentActivities: v.DURABLE_BATCH_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTasks: v.DURABLE_BATCH_MAX_CONCURRENT_WORKFLOW_TASKS,
+  };
 
   if (setAzure.length > 0) {
     const storageName = v.AZURE_STORAGE_ACCOUNT_NAME!;
@@ -235,6 +283,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
       logLevel: v.LOG_LEVEL,
       stack,
       temporal,
+      worker,
       batch: {
         // With Entra ID the name is optional: the URL's first label, as Azure names it.
         accountName: v.AZURE_BATCH_ACCOUNT_NAME ?? new URL(batchUrl).hostname.split('.')[0],
@@ -257,6 +306,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     logLevel: v.LOG_LEVEL,
     stack,
     temporal,
+    worker,
     batch: {
       accountName: EMULATOR_ACCOUNT_NAME,
       accountKey: EMULATOR_ACCOUNT_KEY,

@@ -2,7 +2,11 @@
 // worker loads a ready bundle (`workflowBundle: { codePath }`) instead of running webpack at every
 // start: webpack left about 120 MB in the worker's heap for good. On a cache miss the bundle is
 // built by this file run as a script in a short-lived child process, so that memory is never the
-// worker's. `node --require tsx/cjs src/workflow-bundle.ts <out.js>` builds one by hand.
+// worker's. `node dist/src/workflow-bundle.js <out.js>` builds one by hand.
+//
+// The bundle is always made from the TypeScript sources in src/ (the SDK's webpack compiles them),
+// whether this runs from src/ under tsx (the tests' in-process workers) or from its build in
+// dist/ (`npm run worker`): both find the same bundle in the cache.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -10,9 +14,12 @@ import path from 'node:path';
 import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
 import { PROJECT_ROOT } from './config';
 
-const WORKFLOWS_DIR = path.join(__dirname, 'workflows');
+const SRC_DIR = path.join(PROJECT_ROOT, 'src');
+const WORKFLOWS_DIR = path.join(SRC_DIR, 'workflows');
 /** The workflow code's own sources: the workflows and the model they import. */
-const SOURCE_DIRS = [WORKFLOWS_DIR, path.join(__dirname, 'transcode')];
+const SOURCE_DIRS = [WORKFLOWS_DIR, path.join(SRC_DIR, 'transcode')];
+/** This file's source, which holds the bundler's options (from dist/, __filename is its build). */
+const BUNDLER_SOURCE = path.join(SRC_DIR, 'workflow-bundle.ts');
 export const BUNDLE_CACHE_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'durable-batch');
 /** Bundles kept in the cache (newest first): enough for a few branches or edits in flight. */
 const KEEP = 5;
@@ -65,7 +72,7 @@ function cacheKey(): string {
     fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((name) => path.join(dir, name)),
   ).sort();
   // Directories and files gone since the listing (an editor's temporary files) read as nothing.
-  for (const file of [__filename, ...sources]) {
+  for (const file of [BUNDLER_SOURCE, ...sources]) {
     const content = fs.statSync(file, { throwIfNoEntry: false })?.isFile()
       ? readIfPresent(file)
       : undefined;
@@ -146,7 +153,7 @@ async function buildBundle(codePath: string): Promise<void> {
     });
   };
   const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('./workflows'),
+    workflowsPath: path.join(WORKFLOWS_DIR, 'index.ts'),
     // webpack's statistics are noise on success; on failure they come as an error.
     logger: {
       log: () => undefined,
@@ -178,7 +185,7 @@ async function buildBundle(codePath: string): Promise<void> {
 if (require.main === module) {
   const out = process.argv[2];
   if (!out) {
-    console.error('usage: node --require tsx/cjs src/workflow-bundle.ts <out.js>');
+    console.error('usage: node dist/src/workflow-bundle.js <out.js>');
     process.exit(2);
   }
   buildBundle(path.resolve(out)).catch((err: unknown) => {

@@ -1,7 +1,8 @@
 // Human-readable lines for progress and results. Pure: what to print is decided here, where and
 // when in watch.ts. Colours only on a TTY and never with NO_COLOR (https://no-color.org).
 import type { Phase, Progress } from '../transcode';
-import type { TranscodeResult } from '../transcode';
+import { usageText, type TranscodeResult } from '../transcode';
+import type { PoolNode } from '../activities/batch/nodes';
 
 type Env = Record<string, string | undefined>;
 
@@ -98,6 +99,8 @@ export interface Snapshot {
   /** Estimated time until every task has completed. */
   etaMs?: number;
   retrying?: Retrying[];
+  /** The pool's nodes, for the heatmap under the live line (a TTY with a node list only). */
+  nodes?: PoolNode[];
 }
 
 /** Phases in which the pool's allocation and nodes are news. */
@@ -119,6 +122,7 @@ function parts(snapshot: Snapshot): Part[] {
   const c = progress.tasks.counts;
   const out: Part[] = [];
   if (progress.files) out.push({ text: `${progress.files} files, ${bytes(progress.inputBytes)}` });
+  if (progress.reused) out.push({ text: `${progress.reused} reused` });
   if (progress.phase === 'uploading' && upload) {
     const u = upload;
     out.push({
@@ -138,6 +142,7 @@ function parts(snapshot: Snapshot): Part[] {
     if (c.failed) out.push({ text: `${c.failed} failed`, colour: red });
   }
   if (etaMs !== undefined) out.push({ text: `about ${roughDuration(etaMs)} left` });
+  if (progress.waitingFor) out.push({ text: `waiting for ${progress.waitingFor}`, colour: yellow });
   if (progress.phase === 'awaiting-cleanup-decision') {
     out.push({
       text: `cleanup decision needed before ${progress.cleanup.decisionDeadline ?? 'the deadline'}`,
@@ -216,11 +221,13 @@ export function changeKey(snapshot: Snapshot): string {
     progress.phase,
     progress.status,
     progress.files,
+    progress.reused,
     progress.pool.allocationState,
     progress.pool.nodeStates,
     progress.tasks,
     progress.failures.length,
     progress.cleanup.decision,
+    progress.waitingFor,
     upload,
     retrying,
   ]);
@@ -241,6 +248,7 @@ export function resultSummary(result: TranscodeResult, uiLink: string): string {
     `${bold('Result:')} ${(ok ? green : red)(result.status)} — ${result.message}`,
     `  tasks: ${result.counts.succeeded} succeeded, ${result.counts.failed} failed of ${result.counts.completed} completed`,
     `  outputs: ${result.outputCount} in container ${result.outputContainer}` +
+      (result.reused ? `, ${result.reused} reused (stored from the same input and command)` : '') +
       (result.downloaded ? `, downloaded to ${result.downloaded.dir}` : ''),
   ];
   for (const failed of result.failedTasks) {
@@ -262,6 +270,7 @@ export function resultSummary(result: TranscodeResult, uiLink: string): string {
     .filter(([, ms]) => (ms ?? 0) > 0)
     .map(([phase, ms]) => `${phase} ${seconds(ms)}`);
   lines.push(`  time: ${seconds(result.totalMs)} (${phases.join(', ')})`);
+  if (result.usage) lines.push(`  ${usageText(result.usage)}`);
   lines.push(`  Web UI: ${uiLink}`);
   return lines.join('\n');
 }

@@ -6,6 +6,7 @@ import { ConfigError } from '../config';
 import { addApproveCleanupCommand } from './commands/approve-cleanup';
 import { addCancelCommand } from './commands/cancel';
 import { addResultCommand, addWatchCommand } from './commands/follow';
+import { addRetryCommand } from './commands/retry';
 import { addStartCommand } from './commands/start';
 import { addStatusCommand } from './commands/status';
 import { addSweepCommand } from './commands/sweep';
@@ -18,6 +19,7 @@ function program(): Command {
     .exitOverride();
   for (const add of [
     addStartCommand,
+    addRetryCommand,
     addWatchCommand,
     addStatusCommand,
     addApproveCleanupCommand,

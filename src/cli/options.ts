@@ -9,12 +9,17 @@ import {
 
 export interface StartOptions {
   input?: string;
+  /** The host id of the machine that has `input` (start.ts defaults it to this machine's). */
+  inputHost?: string;
   blobContainer?: string;
   blobPrefix?: string;
   pattern?: string;
   extension?: string;
   command?: string;
   download?: string;
+  outputContainer?: string;
+  /** Convert every file, reusing no stored output. */
+  force?: boolean;
   poolId?: string;
   existingPool?: string;
   vmSize?: string;
@@ -26,6 +31,12 @@ export interface StartOptions {
   cleanup?: CleanupPolicy;
   decisionTimeout?: number;
   defaultDecision?: CleanupDecision;
+  /** Keep the pool's nodes while a cleanup decision is awaited (default: resized to 0). */
+  keepNodesWhileWaiting?: boolean;
+  /** Prices per node-hour and their currency, for the run's estimated cost. */
+  priceDedicated?: number;
+  priceSpot?: number;
+  currency?: string;
   /** `N` tasks or `N%` of them. */
   maxFailures?: string;
   taskRetries?: number;
@@ -56,6 +67,7 @@ export function inputFromOptions(options: StartOptions): TranscodeInput {
   const input: TranscodeInput = {
     input: {
       localDir: options.input ? path.resolve(options.input) : undefined,
+      inputHost: options.inputHost,
       blobContainer: options.blobContainer,
       blobPrefix: options.blobPrefix,
       pattern: options.pattern,
@@ -64,6 +76,7 @@ export function inputFromOptions(options: StartOptions): TranscodeInput {
       extension: options.extension,
       commandTemplate: options.command,
       downloadDir: options.download ? path.resolve(options.download) : undefined,
+      container: options.outputContainer,
     },
     pool: {
       id: options.poolId,
@@ -75,6 +88,7 @@ export function inputFromOptions(options: StartOptions): TranscodeInput {
     },
     job: { id: options.jobId },
     timeoutMinutes: options.timeout,
+    force: options.force || undefined,
     failures: {
       ...(options.maxFailures ? parseMaxFailures(options.maxFailures) : {}),
       taskRetries: options.taskRetries,
@@ -83,6 +97,12 @@ export function inputFromOptions(options: StartOptions): TranscodeInput {
       policy: options.cleanup,
       decisionTimeoutMinutes: options.decisionTimeout,
       defaultDecision: options.defaultDecision,
+      keepNodesWhileWaiting: options.keepNodesWhileWaiting || undefined,
+    },
+    cost: {
+      dedicatedPerHour: options.priceDedicated,
+      spotPerHour: options.priceSpot,
+      currency: options.currency,
     },
   };
   return JSON.parse(JSON.stringify(input)) as TranscodeInput; // drop undefined keys
@@ -97,7 +117,8 @@ export function inputDetails(input: TranscodeInput): string {
     : `${input.pool?.dedicatedNodes ?? D.pool.dedicatedNodes} dedicated + ${input.pool?.lowPriorityNodes ?? D.pool.lowPriorityNodes} low-priority ` +
       `${input.pool?.vmSize ?? D.pool.vmSize} nodes`;
   return [
-    `**Input:** \`${source}\` (${input.input.pattern ?? D.pattern})`,
+    `**Input:** \`${source}\` (${input.input.pattern ?? D.pattern})` +
+      (input.input.inputHost ? ` on host \`${input.input.inputHost}\`` : ''),
     `**Output:** .${input.output?.extension ?? D.extension}` +
       (input.output?.downloadDir ? `, downloaded to \`${input.output.downloadDir}\`` : ''),
     `**Pool:** ${pool}`,

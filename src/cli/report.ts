@@ -10,6 +10,7 @@ import {
   type TranscodeWorkflow,
 } from '../transcode';
 import { resultSummary } from './format';
+import { poolNodeLister } from './pool-nodes';
 import { print, withClient } from './session';
 import { watchRun } from './watch';
 
@@ -46,9 +47,12 @@ export async function waitAndReport(
 ): Promise<number> {
   const link = webUiLink(config, handle.workflowId, namespace);
   try {
+    const tty = Boolean(process.stdout.isTTY);
+    const listNodes = tty && !json ? poolNodeLister(config) : undefined;
     const result: TranscodeResult = await watchRun(handle, {
       json,
-      tty: Boolean(process.stdout.isTTY),
+      tty,
+      nodes: listNodes && ((progress) => listNodes(progress.pool.id)),
       onCleanupDecision: interactive ? (progress) => askCleanup(handle, progress) : undefined,
     });
     const extra = await appendix?.();

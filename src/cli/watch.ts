@@ -19,7 +19,9 @@ import {
   yellow,
   type Snapshot,
 } from './format';
+import { heatmapLines } from './heatmap';
 import { readPending, type PendingView } from './pending';
+import type { PoolNode } from '../activities/batch/nodes';
 
 export { EtaEstimator } from './eta';
 
@@ -40,6 +42,11 @@ export interface WatchOptions {
   out?: Output;
   /** Default: on a TTY unless NO_COLOR is set. */
   colour?: boolean;
+  /**
+   * The pool's nodes (undefined: no pool), drawn as a heatmap under the live line of a TTY;
+   * asked once per look, never for plain or JSON lines.
+   */
+  nodes?: (progress: Progress) => Promise<PoolNode[] | undefined>;
 }
 
 /** Pending activities are read this often outside the upload (for retries). */
@@ -100,11 +107,16 @@ export class PlainRenderer implements Renderer {
   end(): void {}
 }
 
-/** One live line, rewritten in place; a finished phase's last line stays above it. */
+/**
+ * One live line, rewritten in place, with the pool's heatmap under it when the nodes are known;
+ * a finished phase's last line stays above it.
+ */
 export class TtyRenderer implements Renderer {
   private live = false;
   private phase?: string;
   private lastSnapshot?: Snapshot;
+  /** Heatmap lines drawn under the live line (the cursor stays on the live line). */
+  private below = 0;
   constructor(
     private readonly out: Output,
     private readonly colour: boolean,
@@ -114,17 +126,30 @@ export class TtyRenderer implements Renderer {
     this.phase = snapshot.progress.phase;
     this.lastSnapshot = snapshot;
     const width = this.out.columns || 100; // 0 on a terminal of unknown size
-    this.out.write(`\r\u001b[2K${statusLine(snapshot, { colour: this.colour, width })}`);
+    const heatmap = heatmapLines(snapshot.nodes ?? [], { colour: this.colour, width });
+    this.out.write(
+      `${this.clear()}${statusLine(snapshot, { colour: this.colour, width })}` +
+        heatmap.map((line) => `\n${line}`).join('') +
+        (heatmap.length ? `\u001b[${heatmap.length}A\r` : ''),
+    );
+    this.below = heatmap.length;
     this.live = true;
   }
   note(text: string): void {
-    if (this.live) this.out.write('\r\u001b[2K');
+    if (this.live) this.out.write(this.clear());
+    this.below = 0;
     this.out.write(`${yellow(text, this.colour)}\n`);
     this.live = false;
     if (this.lastSnapshot) this.show(this.lastSnapshot);
   }
+  /** Erases the live line, and the heatmap drawn under it last time (to the screen's end). */
+  private clear(): string {
+    return `\r\u001b[2K${this.below ? '\u001b[0J' : ''}`;
+  }
   pause(): void {
-    if (this.live) this.out.write('\n');
+    // Below the heatmap, which stays on screen above whatever comes next.
+    if (this.live) this.out.write(`${this.below ? `\u001b[${this.below}B` : ''}\n`);
+    this.below = 0;
     this.live = false;
     this.phase = undefined;
   }
@@ -147,7 +172,10 @@ class Looker {
   private pending: PendingView = { retrying: [] };
   private looks = 0;
 
-  constructor(private readonly handle: TranscodeHandle) {}
+  constructor(
+    private readonly handle: TranscodeHandle,
+    private readonly nodes?: WatchOptions['nodes'],
+  ) {}
 
   async look(): Promise<Snapshot> {
     const progress = await this.handle.query(progressQuery);
@@ -168,11 +196,18 @@ class Looker {
       progress.phase === 'running'
         ? this.eta.estimate(progress.tasks.counts.completed, progress.tasks.total)
         : undefined;
+    // A node list that cannot be read (no Azure settings here, a throttled call) only hides
+    // the heatmap: the progress line matters more.
+    const nodes =
+      this.nodes && progress.status === 'running' && progress.pool.id
+        ? await this.nodes(progress).catch(() => undefined)
+        : undefined;
     return {
       progress,
       upload: progress.phase === 'uploading' ? this.pending.upload : undefined,
       etaMs,
       retrying: this.pending.retrying.length > 0 ? this.pending.retrying : undefined,
+      nodes,
     };
   }
 }
@@ -187,7 +222,7 @@ export async function watchRun(
   const result = handle.result().finally(() => {
     finished = true;
   });
-  const looker = new Looker(handle);
+  const looker = new Looker(handle, options.tty && !options.json ? options.nodes : undefined);
   let asked = false;
   let failures = 0;
   try {

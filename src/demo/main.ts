@@ -12,6 +12,7 @@ import { ConfigError, PROJECT_ROOT, loadConfig } from '../config';
 import { startLocalStack } from '../stack/stack';
 import { createWorker, secretsOf } from '../worker';
 import { waitAndReport } from '../cli/report';
+import { livePageHint } from '../web/hint';
 import {
   type TranscodeInput,
   approveCleanupSignal,
@@ -92,6 +93,7 @@ async function run(): Promise<number> {
       });
       log(`Started ${DEMO_WORKFLOW_ID} (worker log: ${logFile}).`);
     }
+    log(livePageHint(DEMO_WORKFLOW_ID));
     const interactive = Boolean(process.stdin.isTTY) && !options.json;
     if (!interactive) {
       // Nobody to ask: approve the cleanup up front (delete job and pool), as the policy allows.

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bootstrap: makes sure everything the project needs outside npm is on this machine, and that the
-// Batch emulator package is compiled.
+// Batch emulator package and the project itself are compiled.
 // Plain Node with no dependencies, so it runs before `npm ci` (and runs `npm ci` itself).
 // Run first by `npm start`, `npm test`, `npm run stack` and `.ci/run`; quick when all is there.
 'use strict';
@@ -180,6 +180,99 @@ function ensureEmulatorBuild() {
   return 'built';
 }
 
+/** The product and the bench, compiled for plain node; tests and scripts/ stay under tsx. */
+const BUILD_SOURCES = ['src', 'bench'];
+const BUILD_DIR = path.join(PROJECT_ROOT, 'dist');
+
+function filesUnder(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+const isTypeScript = (file) => file.endsWith('.ts') && !file.endsWith('.d.ts');
+/** dist/src/cli/main.js for src/cli/main.ts. */
+const outputOf = (source) =>
+  path.join(BUILD_DIR, path.relative(PROJECT_ROOT, source)).replace(/\.ts$/, '.js');
+const mtimeOf = (file) => fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+
+function linkTarget(file) {
+  try {
+    return fs.readlinkSync(file);
+  } catch {
+    return undefined; // absent, or not a link
+  }
+}
+
+/** Concurrent builders (two commands started at once) each write whole files. */
+function writeAtomically(file, content) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, content);
+  fs.renameSync(temp, file);
+}
+
+/** tsconfig.json's options, for CommonJS output (what nodenext means for this package). */
+function transpileOptions(ts) {
+  const file = path.join(PROJECT_ROOT, 'tsconfig.json');
+  const { config, error } = ts.readConfigFile(file, ts.sys.readFile);
+  if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
+  const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, PROJECT_ROOT);
+  return { ...options, module: ts.ModuleKind.CommonJS, noEmit: false };
+}
+
+/**
+ * The project (src/ and bench/) as JavaScript in dist/, so that the worker, the client,
+ * `npm start` and the bench start with plain node instead of compiling TypeScript at every start.
+ * Each .ts file newer than its .js (or than tsconfig.json or this file) is transpiled alone:
+ * tsconfig.json's isolatedModules makes that exact, and the type check stays
+ * `npm run typecheck`'s, as it was under tsx. Outputs of deleted sources are removed; .cjs files
+ * are linked, not copied, so their __dirname stays in src/.
+ * @returns {string} what it did
+ */
+function ensureProjectBuild() {
+  const settingsMtime = Math.max(
+    mtimeOf(path.join(PROJECT_ROOT, 'tsconfig.json')),
+    mtimeOf(__filename),
+  );
+  const sources = BUILD_SOURCES.flatMap((dir) => filesUnder(path.join(PROJECT_ROOT, dir)));
+  const stale = sources.filter(
+    (file) =>
+      isTypeScript(file) &&
+      mtimeOf(outputOf(file)) < Math.max(fs.statSync(file).mtimeMs, settingsMtime),
+  );
+  if (stale.length > 0) {
+    const ts = require(require.resolve('typescript', { paths: [PROJECT_ROOT] }));
+    const compilerOptions = transpileOptions(ts);
+    for (const file of stale) {
+      const { outputText } = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
+        compilerOptions,
+        fileName: file,
+      });
+      writeAtomically(outputOf(file), outputText);
+    }
+  }
+  for (const file of sources.filter((name) => name.endsWith('.cjs'))) {
+    const link = path.join(BUILD_DIR, path.relative(PROJECT_ROOT, file));
+    const target = path.relative(path.dirname(link), file);
+    if (linkTarget(link) === target) continue;
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    const temp = `${link}.${process.pid}.tmp`;
+    fs.rmSync(temp, { force: true });
+    fs.symlinkSync(target, temp);
+    fs.renameSync(temp, link);
+  }
+  const expected = new Set(sources.filter(isTypeScript).map(outputOf));
+  const removed = BUILD_SOURCES.flatMap((dir) => filesUnder(path.join(BUILD_DIR, dir))).filter(
+    (file) => file.endsWith('.js') && !expected.has(file),
+  );
+  for (const file of removed) fs.rmSync(file, { force: true });
+  if (stale.length === 0 && removed.length === 0) return 'up to date';
+  return `built (${stale.length} file(s) compiled, ${removed.length} removed)`;
+}
+
 function ensureFfmpeg() {
   const found = onPath('ffmpeg');
   if (found) return found;
@@ -257,6 +350,15 @@ function main() {
       log(`ready in ${Date.now() - started} ms: node_modules ${modules}; emulator ${emulator}`);
       return;
     }
+    const project = ensureProjectBuild();
+    // `bootstrap.cjs build` (npm run client, npm run worker): the JavaScript only, and silent when
+    // nothing changed, since it runs before every command.
+    if (process.argv[2] === 'build') {
+      if (modules !== 'present' || emulator !== 'up to date' || project !== 'up to date') {
+        log(`ready in ${Date.now() - started} ms: emulator ${emulator}; project ${project}`);
+      }
+      return;
+    }
     const temporal = ensureTemporalCli();
     const ffmpeg = ensureFfmpeg();
     // `bootstrap.cjs test` (npm test, CI): Chromium too, which only the browser test needs.
@@ -264,7 +366,7 @@ function main() {
     log(
       `ready in ${Date.now() - started} ms: node_modules ${modules}; ` +
         `temporal ${temporal.path} (${temporal.source}); ffmpeg ${ffmpeg}${chromium}; ` +
-        `emulator ${emulator}`,
+        `emulator ${emulator}; project ${project}`,
     );
   } catch (err) {
     log(`error: ${err instanceof Error ? err.message : String(err)}`);
@@ -272,6 +374,13 @@ function main() {
   }
 }
 
-module.exports = { TEMPORAL_CLI_VERSION, cacheDir, ensureEmulatorBuild, findTemporalCli, onPath };
+module.exports = {
+  TEMPORAL_CLI_VERSION,
+  cacheDir,
+  ensureEmulatorBuild,
+  ensureProjectBuild,
+  findTemporalCli,
+  onPath,
+};
 
 if (require.main === module) main();

@@ -1,11 +1,13 @@
 // The project's worker started as `npm run worker` starts it, as a child process: a test can
 // SIGKILL it at an awkward moment and start it again, as a crash would, and the bench reads its
 // memory from /proc. Readiness is a message over the IPC channel once the worker polls, not a
-// log line.
+// log line. Like `npm run worker`, it runs the compiled worker, rebuilt first when a source changed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { PROJECT_ROOT } from '../config';
 import { WORKER_READY_MESSAGE, workerCommand, type WorkerCommand } from '../worker';
+import { ensureProjectBuild } from './bootstrap.cjs';
 
 function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
   try {
@@ -15,6 +17,12 @@ function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The script's path made absolute, so a worker can run in a working directory of its own. */
+function inProject(arg: string): string {
+  const file = path.join(PROJECT_ROOT, arg);
+  return !arg.startsWith('-') && !path.isAbsolute(arg) && fs.existsSync(file) ? file : arg;
 }
 
 export interface WorkerProcessOptions {
@@ -38,8 +46,9 @@ export class WorkerProcess {
   /** Starts the worker; resolves once it polls its task queue. */
   async start(): Promise<void> {
     this.output = '';
+    ensureProjectBuild();
     const { command, args, env } = this.options.command ?? workerCommand();
-    const child = spawn(command, args, {
+    const child = spawn(command, args.map(inProject), {
       cwd: this.options.cwd ?? PROJECT_ROOT,
       env: { ...process.env, LOG_LEVEL: 'WARN', ...env, ...this.options.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -86,16 +95,21 @@ export class WorkerProcess {
     await this.start();
   }
 
-  /** SIGTERM (a graceful shutdown), then SIGKILL after 10 s. */
-  async stop(): Promise<void> {
+  /** SIGTERM (a graceful shutdown), then SIGKILL after `killAfterMs`; how the worker exited. */
+  async stop(
+    killAfterMs = 10_000,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined> {
     if (this.sampler) clearInterval(this.sampler);
     const child = this.child;
-    if (!child || !this.alive()) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (!child || !this.alive()) return undefined;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const exit = await exited;
     clearTimeout(timer);
+    return exit;
   }
 
   alive(): boolean {

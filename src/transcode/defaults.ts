@@ -30,9 +30,19 @@ export const TUTORIAL_DEFAULTS = {
     allocationTimeoutMinutes: 20,
   },
   timeoutMinutes: 30,
+  /** Outputs stored from the same input and recipe are reused, not converted again. */
+  force: false,
   /** No failure limit: every task runs; Batch retries a failed task once. */
   failures: { taskRetries: 1 },
-  cleanup: { policy: 'ask', decisionTimeoutMinutes: 60, defaultDecision: 'delete' },
+  cleanup: {
+    policy: 'ask',
+    decisionTimeoutMinutes: 60,
+    defaultDecision: 'delete',
+    /** The nodes go while a decision is awaited: the pool stays for inspection, at no cost. */
+    keepNodesWhileWaiting: false,
+  },
+  /** Prices are the user's to give (they vary by region and agreement); the currency is a label. */
+  cost: { currency: 'USD' },
   polling: {
     minIntervalSeconds: 0.25,
     maxIntervalSeconds: 15,
@@ -42,6 +52,29 @@ export const TUTORIAL_DEFAULTS = {
     heartbeatTimeoutSeconds: 30,
   },
 } as const;
+
+/** How the inputs go up: tuning a test or the bench may override (StorageClients.upload). */
+export interface UploadTuning {
+  /** Files uploaded (or downloaded) at once. */
+  filesAtOnce: number;
+  /** Files up to this size go in one request, sent from memory. */
+  singleShotBytes: number;
+  /**
+   * Bigger files go in blocks of this size with ids fixed by the content and the index, so a
+   * retried attempt finds the blocks an earlier one staged and sends only the rest.
+   */
+  blockBytes: number;
+  /** Blocks of one file sent at once. */
+  blocksAtOnce: number;
+}
+
+export const UPLOAD_DEFAULTS: Readonly<UploadTuning> = {
+  filesAtOnce: 8,
+  singleShotBytes: 32 * 1024 * 1024,
+  // What a kill can waste is about blocksAtOnce blocks per big file in flight.
+  blockBytes: 4 * 1024 * 1024,
+  blocksAtOnce: 4,
+};
 
 /** The polling defaults alone (the bench replays them). */
 export const DEFAULT_POLLING = TUTORIAL_DEFAULTS.polling;

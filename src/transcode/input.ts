@@ -1,6 +1,17 @@
 // The transcode workflow's input as a client sends it: every field optional but the source.
 // Defaults live in defaults.ts; planTranscode (plan.ts) validates and fills them in.
 
+/** A host id as it goes into a task queue name: what a hostname may hold. */
+export const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+
+/**
+ * The task queue of the folder steps (inspect, upload, download) of runs whose folder is on
+ * `hostId`: every worker polls the one of its own host beside the shared queue.
+ */
+export function hostTaskQueue(taskQueue: string, hostId: string): string {
+  return `${taskQueue}@${hostId}`;
+}
+
 export type CleanupPolicy = 'ask' | 'always' | 'never';
 export type CleanupDecision = 'delete' | 'keep';
 
@@ -16,6 +27,11 @@ export interface TranscodeInput {
   /** Files to convert: a folder on the worker's machine, or blobs already uploaded. */
   input: {
     localDir?: string;
+    /**
+     * The host id (DURABLE_BATCH_HOST_ID, else hostname) of the machine that has `localDir`;
+     * its workers read the folder and write `output.downloadDir`. Absent: any worker does.
+     */
+    inputHost?: string;
     /** An existing container holding the inputs (then never deleted by this workflow). */
     blobContainer?: string;
     blobPrefix?: string;
@@ -49,6 +65,11 @@ export interface TranscodeInput {
   job?: { id?: string };
   /** How long the tasks may run, as in the tutorial. Default 30 min. */
   timeoutMinutes?: number;
+  /**
+   * Convert every file, even one whose output is already stored with the record of the same
+   * input and recipe (recipe.ts). Default false: such outputs are reused.
+   */
+  force?: boolean;
   /** When to give up on a run whose tasks fail, and how often Batch retries one. */
   failures?: {
     /** Stop once more tasks than this have failed (job terminated, cleanup per the policy). */
@@ -64,6 +85,19 @@ export interface TranscodeInput {
     decisionTimeoutMinutes?: number;
     /** With policy `ask`: what happens when nobody decides. Default `delete`. */
     defaultDecision?: CleanupDecision;
+    /**
+     * Keep the pool's nodes while the decision is awaited. Default false: the pool is resized
+     * to 0 nodes (kept for inspection, costing nothing).
+     */
+    keepNodesWhileWaiting?: boolean;
+  };
+  /** Prices per node-hour, for the run's estimated cost (none given: node-seconds only). */
+  cost?: {
+    dedicatedPerHour?: number;
+    /** Spot / low-priority nodes. */
+    spotPerHour?: number;
+    /** Shown beside the amount. Default USD. */
+    currency?: string;
   };
   polling?: {
     /** Shortest wait between two polls. Default 0.25 s. */

@@ -36,13 +36,23 @@ export interface TranscodePlan {
   };
   jobId: string;
   timeoutMs: number;
+  /** Convert every file, reusing no stored output (absent in plans carried by older runs). */
+  force: boolean;
   failures: {
     /** Stop once more tasks than this have failed; the lower of the two limits, if any. */
     maxFailedTasks?: number;
     maxFailedPercent?: number;
     taskRetries: number;
   };
-  cleanup: { policy: CleanupPolicy; decisionTimeoutMs: number; defaultDecision: CleanupDecision };
+  cleanup: {
+    policy: CleanupPolicy;
+    decisionTimeoutMs: number;
+    defaultDecision: CleanupDecision;
+    /** Absent in plans of runs started before it existed: false. */
+    keepNodesWhileWaiting?: boolean;
+  };
+  /** Prices per node-hour, when given. */
+  cost?: { dedicatedPerHour?: number; spotPerHour?: number; currency: string };
   polling: {
     minIntervalMs: number;
     maxIntervalMs: number;
@@ -232,6 +242,15 @@ export function planTranscode(
     false,
   );
 
+  const cost = input.cost ?? {};
+  checkNumber(problems, 'cost.dedicatedPerHour', cost.dedicatedPerHour, 0, 1_000_000, false);
+  checkNumber(problems, 'cost.spotPerHour', cost.spotPerHour, 0, 1_000_000, false);
+  if (cost.currency !== undefined && !/^[A-Za-z]{3}$/.test(cost.currency)) {
+    problems.push(
+      `cost.currency ${JSON.stringify(cost.currency)} is not a currency code such as USD or EUR`,
+    );
+  }
+
   const polling = input.polling ?? {};
   checkNumber(problems, 'polling.minIntervalSeconds', polling.minIntervalSeconds, 0.05, 600, false);
   checkNumber(
@@ -289,6 +308,7 @@ export function planTranscode(
     },
     jobId: job.id ?? deriveBatchId('job', unique),
     timeoutMs: (input.timeoutMinutes ?? D.timeoutMinutes) * 60_000,
+    force: input.force ?? D.force,
     failures: {
       maxFailedTasks: failures.maxFailedTasks,
       maxFailedPercent: failures.maxFailedPercent,
@@ -299,7 +319,16 @@ export function planTranscode(
       decisionTimeoutMs:
         (cleanup.decisionTimeoutMinutes ?? D.cleanup.decisionTimeoutMinutes) * 60_000,
       defaultDecision,
+      keepNodesWhileWaiting: cleanup.keepNodesWhileWaiting ?? D.cleanup.keepNodesWhileWaiting,
     },
+    cost:
+      cost.dedicatedPerHour === undefined && cost.spotPerHour === undefined
+        ? undefined
+        : {
+            dedicatedPerHour: cost.dedicatedPerHour,
+            spotPerHour: cost.spotPerHour,
+            currency: (cost.currency ?? D.cost.currency).toUpperCase(),
+          },
     polling: {
       minIntervalMs,
       maxIntervalMs: Math.max(

@@ -42,6 +42,22 @@ export interface PoolProgress {
   reused: boolean;
   allocationState?: string;
   nodeStates: Record<string, number>;
+  /** Node targets this run last set (the pool fitted to the work, shrunk, or 0 while waiting). */
+  targetNodes?: number;
+}
+
+/**
+ * Node time of a run, from each node's allocation to the last time it was seen in the pool,
+ * split by priority; with prices given, what it cost.
+ */
+export interface RunUsage {
+  dedicatedNodeSeconds: number;
+  spotNodeSeconds: number;
+  /** Nodes seen preempted (Spot / low-priority): their running tasks were requeued. */
+  preemptedNodes: number;
+  cost?: { amount: number; currency: string };
+  /** When the nodes were last listed (ISO). */
+  asOf: string;
 }
 
 /** What the inspection of a folder left out, and the links it followed. */
@@ -66,11 +82,17 @@ export interface Progress {
   status: 'running' | RunStatus;
   files: number;
   inputBytes: number;
+  /** Files not converted: their output is stored from the same input and recipe (recipe.ts). */
+  reused?: number;
   pool: PoolProgress;
   job: { id: string; created: boolean; terminated: boolean };
   tasks: { total: number; added: number; counts: TaskCounts };
+  /** The first failed tasks (all of them before the manifest; a run's first 100 with one). */
   failures: FailedTask[];
   unfinishedTasks: string[];
+  /** With a manifest: how many failed / did not finish in all (the lists above are cut short). */
+  failedCount?: number;
+  unfinishedCount?: number;
   /** Milliseconds spent in each finished phase (workflow time). */
   phaseMs: Partial<Record<Phase, number>>;
   startedAt: string;
@@ -81,8 +103,12 @@ export interface Progress {
   continuedAsNew: number;
   cancelReason?: string;
   error?: string;
+  /** Set while a folder step waits for a worker on the folder's host (`input.inputHost`). */
+  waitingFor?: string;
   /** What the inspection of a local folder left out or followed (local inputs only). */
   inspection?: InspectionSummary;
+  /** Node-seconds and cost so far (runs from before it existed have none). */
+  usage?: RunUsage;
   /** The last malformed signals, which changed nothing (newest last, a few at most). */
   rejectedMessages?: Array<{ name: string; reason: string; at: string }>;
   cleanup: {
@@ -101,3 +127,13 @@ export const emptyCounts = (): TaskCounts => ({
   succeeded: 0,
   failed: 0,
 });
+
+/** `node time 1.2 node-h dedicated, 300 node-s Spot (2 preempted); cost ≈ 0.0123 USD` */
+export function usageText(usage: RunUsage): string {
+  const time = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(2)} node-h` : `${s} node-s`);
+  return (
+    `node time ${time(usage.dedicatedNodeSeconds)} dedicated, ${time(usage.spotNodeSeconds)} Spot` +
+    (usage.preemptedNodes ? ` (${usage.preemptedNodes} node(s) preempted)` : '') +
+    (usage.cost ? `; cost ≈ ${usage.cost.amount.toFixed(4)} ${usage.cost.currency}` : '')
+  );
+}

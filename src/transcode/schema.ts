@@ -2,7 +2,7 @@
 // type, and no field this version does not know (a typo would otherwise be a silent default).
 // Ranges, formats and the rules between fields are plan.ts's; this only says what is what.
 import { z } from 'zod';
-import type { TranscodeInput } from './input';
+import { HOST_ID, type TranscodeInput } from './input';
 
 const text = z.string();
 const count = z.number();
@@ -21,9 +21,21 @@ const image = z
 export const transcodeInputSchema = z
   .object({
     input: z
-      .object({ localDir: text, blobContainer: text, blobPrefix: text, pattern: text })
+      .object({
+        localDir: text,
+        inputHost: text.regex(
+          HOST_ID,
+          'must be a host id (letters, digits, dots, hyphens, underscores): the DURABLE_BATCH_HOST_ID of the workers beside the folder',
+        ),
+        blobContainer: text,
+        blobPrefix: text,
+        pattern: text,
+      })
       .partial()
-      .strict(),
+      .strict()
+      .refine((i) => i.inputHost === undefined || i.localDir !== undefined, {
+        message: 'inputHost names the machine that has input.localDir: give it only with localDir',
+      }),
     output: z
       .object({ extension: text, commandTemplate: text, downloadDir: text, container: text })
       .partial()
@@ -46,6 +58,7 @@ export const transcodeInputSchema = z
       .optional(),
     job: z.object({ id: text }).partial().strict().optional(),
     timeoutMinutes: count.optional(),
+    force: z.boolean().optional(),
     failures: z
       .object({ maxFailedTasks: count, maxFailedPercent: count, taskRetries: count })
       .partial()
@@ -56,7 +69,13 @@ export const transcodeInputSchema = z
         policy: z.enum(['ask', 'always', 'never']),
         decisionTimeoutMinutes: count,
         defaultDecision: z.enum(['delete', 'keep']),
+        keepNodesWhileWaiting: z.boolean(),
       })
+      .partial()
+      .strict()
+      .optional(),
+    cost: z
+      .object({ dedicatedPerHour: count, spotPerHour: count, currency: text })
       .partial()
       .strict()
       .optional(),

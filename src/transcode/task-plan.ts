@@ -5,6 +5,8 @@ export interface InputFile {
   /** Blob name in the input container (also the original file name, maybe with a prefix). */
   blobName: string;
   size: number;
+  /** The input's identity for incremental runs (recipe.ts OutputRecord.inputMd5), once known. */
+  md5?: string;
 }
 
 export interface TaskPlan {
@@ -36,8 +38,23 @@ export function planTasks(
   extension: string,
   commandTemplate: string,
 ): TaskPlan[] {
-  const width = Math.max(5, String(files.length).length);
-  return files.map((file, index) => {
+  return planTasksFrom(files, 0, files.length, extension, commandTemplate);
+}
+
+/**
+ * The tasks of a slice of the inputs (a manifest read a chunk at a time): `firstIndex` is the
+ * slice's position among all `total` inputs, so the ids are those planTasks gives.
+ */
+export function planTasksFrom(
+  files: InputFile[],
+  firstIndex: number,
+  total: number,
+  extension: string,
+  commandTemplate: string,
+): TaskPlan[] {
+  const width = Math.max(5, String(total).length);
+  return files.map((file, offset) => {
+    const index = firstIndex + offset;
     const localInput = `input${localExtension(file.blobName)}`;
     const localOutput = `output.${extension}`;
     return {

@@ -114,12 +114,12 @@ describe('bad input', () => {
   const nothing = { pools: 0, jobs: 0, tasks: 0 };
 
   /**
-   * A pool that gets no usable node: one pool; the job and the task (one file) may have been
-   * submitted while it allocated, each once, and were deleted with it (record checks no leak).
+   * A pool that gets no usable node: one pool; the job and the tasks (one per file) may have
+   * been submitted while it allocated, each once, and were deleted with it (record checks no leak).
    */
-  function assertNoTaskRan(created: { pools: number; jobs: number; tasks: number }) {
+  function assertNoTaskRan(created: { pools: number; jobs: number; tasks: number }, files = 1) {
     assert.equal(created.pools, 1);
-    assert.ok(created.jobs <= 1 && created.tasks <= 1, JSON.stringify(created));
+    assert.ok(created.jobs <= 1 && created.tasks <= files, JSON.stringify(created));
   }
 
   test('missing input folder', async () => {
@@ -290,14 +290,21 @@ describe('bad input', () => {
     const { created } = await expectFailure(
       'pool over the low-priority core quota',
       {
-        input: { localDir: path.dirname(clip) },
+        // Seven files: the pool is fitted to the work, so one file would ask for one node only.
+        input: {
+          localDir: folder(
+            Object.fromEntries(
+              Array.from({ length: 7 }, (_, i) => [`clip-${i}.mp4`, fs.readFileSync(clip)]),
+            ),
+          ),
+        },
         pool: { vmSize: 'STANDARD_D5_v2', lowPriorityNodes: 7 },
         cleanup: { policy: 'ask' },
         polling: fast,
       },
       /could not get its nodes: AccountLowPriorityCoreQuotaReached/,
     );
-    assertNoTaskRan(created);
+    assertNoTaskRan(created, 7);
   });
 
   test('a start task that fails on every node: fails fast, pool deleted', async () => {
@@ -312,7 +319,8 @@ describe('bad input', () => {
         cleanup: { policy: 'always' },
         polling: fast,
       },
-      /Every node of pool .* failed its start task \(2 node\(s\)\): check pool.startTaskCommand/,
+      // One file: the pool fitted to the work gets 1 of its 2 nodes.
+      /Every node of pool .* failed its start task \(1 node\(s\)\): check pool.startTaskCommand/,
     );
     assertNoTaskRan(created);
   });

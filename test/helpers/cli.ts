@@ -1,8 +1,9 @@
-// The client CLI as a user runs it (`npm run client -- …`), as a child process: its exit code,
-// output and time, whatever the outcome.
+// The client CLI as a user runs it (`npm run client -- …`: the compiled client, rebuilt first
+// when a source changed), as a child process: its exit code, output and time, whatever the outcome.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../../src/config';
+import { ensureProjectBuild } from '../../src/stack/bootstrap.cjs';
 
 export interface CliAnswer {
   code: number;
@@ -12,8 +13,9 @@ export interface CliAnswer {
 }
 
 export async function runCli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliAnswer> {
+  ensureProjectBuild();
   const started = Date.now();
-  return promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  return promisify(execFile)(process.execPath, ['dist/src/cli/main.js', ...args], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     timeout: 120_000,

@@ -194,7 +194,8 @@ export class FaultHarness {
   ): Promise<void> {
     const created = createdSince(before, await this.stats());
     const blobs = (await this.outputBlobs(result.outputContainer)).filter(
-      (b) => !b.startsWith('logs/'),
+      // Task logs and the run's own lists (the results manifest) are not outputs.
+      (b) => !b.startsWith('logs/') && !b.startsWith('_runs/'),
     );
     const leaks = await this.leftovers();
     const outcome: Outcome = {

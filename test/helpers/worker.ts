@@ -2,7 +2,7 @@
 import { after } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { createWorker } from '../../src/worker';
+import { createWorkers } from '../../src/worker';
 import { installLogging } from '../../src/logging';
 import type { AppConfig } from '../../src/config';
 import { dataConverter } from '../../src/payload-codec';
@@ -34,10 +34,12 @@ export async function startTestWorker(
   const config: AppConfig = { ...base, temporal: { ...base.temporal, taskQueue } };
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
   const connection = await Connection.connect({ address: config.temporal.address });
-  const worker = await createWorker(config, nativeConnection, { shutdownGraceTime: '2 seconds' });
-  const run = worker.run();
+  // Both queues, as `npm run worker`: runs started by the CLI read their folder on this host's.
+  const workers = await createWorkers(config, nativeConnection, { shutdownGraceTime: '2 seconds' });
+  const worker = workers.shared;
+  const run = workers.run();
   running.push(async () => {
-    worker.shutdown();
+    workers.shutdown();
     await run;
     await connection.close();
     await nativeConnection.close();

@@ -22,6 +22,8 @@ test('defaults are the tutorial’s: 0 dedicated, 5 low-priority, STANDARD_A1_v2
     policy: 'ask',
     decisionTimeoutMs: 3_600_000,
     defaultDecision: 'delete',
+    // While the decision is awaited the pool is resized to 0 nodes (it costs nothing).
+    keepNodesWhileWaiting: false,
   });
   assert.equal(plan.owner, 'wf-1/run-abc');
   assert.match(plan.pool.id, /^pool-wf-1-[a-z0-9]{7}$/);

@@ -4,19 +4,27 @@
 import type { BatchClients } from './clients';
 import { createJobActivities } from './job';
 import { createPoolActivities } from './pool';
+import { createPoolSizeActivities } from './pool-size';
 import { createResultActivities } from './results';
+import { createRunResultActivities } from './run-results';
+import { createStampActivities } from './stamp';
 import { createTaskActivities } from './tasks';
 
 export type { BatchClients } from './clients';
 export { OWNER_METADATA } from './owner';
 export type { PoolSpec, PoolStatus } from './pool';
+export type { RunResults } from './run-results';
+export type { NodeSeen, NodeTargets, ResizeOutcome } from './pool-size';
 
 export function createBatchActivities(clients: BatchClients) {
   return {
     ...createPoolActivities(clients),
+    ...createPoolSizeActivities(clients),
     ...createJobActivities(clients),
     ...createTaskActivities(clients),
     ...createResultActivities(clients),
+    ...createRunResultActivities(clients),
+    ...createStampActivities(clients),
   };
 }
 

@@ -8,7 +8,9 @@ import { lower } from './clients';
 /** Metadata on every pool and job we create: who owns it. */
 export const OWNER_METADATA = 'durable-batch-owner-workflow';
 
-function ownerOf(metadata: BatchServiceModels.MetadataItem[] | undefined): string | undefined {
+export function ownerOf(
+  metadata: BatchServiceModels.MetadataItem[] | undefined,
+): string | undefined {
   return metadata?.find((m) => m.name === OWNER_METADATA)?.value;
 }
 

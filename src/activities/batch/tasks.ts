@@ -3,25 +3,70 @@ import { activityInfo, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { BatchServiceModels } from '@azure/batch';
 import { redactSas, toActivityFailure } from '../errors';
-import { blobUrlWithSas, containerSasUrl } from '../storage';
-import { planTasks, type InputFile, type TaskPlan, type TaskCounts } from '../../transcode';
+import { blobUrlWithSas, containerSasUrl, readManifest } from '../storage';
+import {
+  planTasks,
+  planTasksFrom,
+  type InputFile,
+  type ManifestRef,
+  type TaskPlan,
+  type TaskCounts,
+} from '../../transcode';
 import { lower, type BatchClients } from './clients';
 
 const TASKS_PER_REQUEST = 100; // Batch's addCollection limit
 const PARALLEL_CHUNKS = 4;
+
+/**
+ * What addTasks heartbeats: every chunk below `doneBelow` and those in `doneChunks` are added,
+ * so a retried attempt skips them; the counts carry over so the total stays right.
+ */
+export interface AddTasksHeartbeat {
+  doneChunks: number[];
+  doneBelow?: number;
+  added?: number;
+  alreadyExisted?: number;
+}
+
+/** The tasks a chunk at a time, numbered, from the file list or streamed from the manifest. */
+async function* taskChunks(
+  source: { files?: InputFile[]; manifest?: ManifestRef },
+  read: (ref: ManifestRef) => AsyncIterable<InputFile[]>,
+  extension: string,
+  commandTemplate: string,
+): AsyncIterable<{ index: number; tasks: TaskPlan[] }> {
+  if (source.manifest) {
+    const { count } = source.manifest;
+    let index = 0;
+    for await (const files of read(source.manifest)) {
+      const first = index * TASKS_PER_REQUEST;
+      yield { index, tasks: planTasksFrom(files, first, count, extension, commandTemplate) };
+      index++;
+    }
+    return;
+  }
+  const tasks = planTasks(source.files ?? [], extension, commandTemplate);
+  for (let i = 0; i < tasks.length; i += TASKS_PER_REQUEST) {
+    yield { index: i / TASKS_PER_REQUEST, tasks: tasks.slice(i, i + TASKS_PER_REQUEST) };
+  }
+}
 
 export function createTaskActivities(clients: BatchClients) {
   const { batch } = clients;
 
   return {
     /**
-     * Adds the tasks in chunks of 100, several chunks at once. TaskExists counts as added (a
-     * retry); server errors are retried; SAS URLs are made here and never leave this activity.
+     * Adds the tasks in chunks of 100, several chunks at once, reading the manifest a chunk at
+     * a time. TaskExists counts as added (a retry); server errors are retried; the chunks done
+     * are heartbeated, so a retried attempt resumes after them. SAS URLs are made here and
+     * never leave this activity.
      */
     async addTasks(args: {
       jobId: string;
-      /** The input files; the task plans are derived here so history carries only the file list. */
-      files: InputFile[];
+      /** Runs before the manifest: the input files themselves. */
+      files?: InputFile[];
+      /** The inputs as a manifest; the task plans are derived here, a chunk at a time. */
+      manifest?: ManifestRef;
       extension: string;
       commandTemplate: string;
       inputContainer: string;
@@ -68,17 +113,16 @@ export function createTaskActivities(clients: BatchClients) {
         constraints: { maxTaskRetryCount: args.maxTaskRetryCount ?? 1 },
       });
 
-      const tasks = planTasks(args.files, args.extension, args.commandTemplate);
-      const chunks: TaskPlan[][] = [];
-      for (let i = 0; i < tasks.length; i += TASKS_PER_REQUEST) {
-        chunks.push(tasks.slice(i, i + TASKS_PER_REQUEST));
-      }
-      const resumed = activityInfo().heartbeatDetails as { doneChunks: number[] } | undefined;
+      const resumed = activityInfo().heartbeatDetails as AddTasksHeartbeat | undefined;
+      const doneBelow = resumed?.doneBelow ?? 0;
       const done = new Set<number>(resumed?.doneChunks ?? []);
-      let added = 0;
-      let alreadyExisted = 0;
+      let added = resumed?.added ?? 0;
+      let alreadyExisted = resumed?.alreadyExisted ?? 0;
 
+      // Counted per chunk, and into the totals once the chunk is done: the heartbeat's totals
+      // then match its chunks, and a resumed attempt counts none twice.
       const addChunk = async (chunk: TaskPlan[]) => {
+        const counts = { added: 0, alreadyExisted: 0 };
         let pending = chunk;
         for (let attempt = 1; pending.length > 0; attempt++) {
           let results: BatchServiceModels.TaskAddResult[];
@@ -92,8 +136,8 @@ export function createTaskActivities(clients: BatchClients) {
           const rejected: string[] = [];
           for (const result of results) {
             const status = lower(result.status);
-            if (status === 'success') added++;
-            else if (result.error?.code === 'TaskExists') alreadyExisted++;
+            if (status === 'success') counts.added++;
+            else if (result.error?.code === 'TaskExists') counts.alreadyExisted++;
             else if (status === 'servererror') {
               const task = pending.find((t) => t.taskId === result.taskId);
               if (task) retry.push(task);
@@ -121,19 +165,54 @@ export function createTaskActivities(clients: BatchClients) {
           if (retry.length > 0) await new Promise((r) => setTimeout(r, 200 * attempt));
           pending = retry;
         }
+        return counts;
       };
 
-      let next = 0;
-      const runner = async () => {
-        while (next < chunks.length) {
-          const index = next++;
-          if (done.has(index)) continue;
-          await addChunk(chunks[index]);
-          done.add(index);
-          Context.current().heartbeat({ doneChunks: [...done] });
-        }
+      // The lowest chunk not yet done: the heartbeat names it and the few done above it.
+      let watermark = doneBelow;
+      const heartbeat = () => {
+        while (done.has(watermark)) done.delete(watermark++);
+        const details: AddTasksHeartbeat = {
+          doneBelow: watermark,
+          doneChunks: [...done],
+          added,
+          alreadyExisted,
+        };
+        Context.current().heartbeat(details);
       };
-      await Promise.all(Array.from({ length: PARALLEL_CHUNKS }, runner));
+      // At most PARALLEL_CHUNKS requests in flight, and so at most a few chunks in memory.
+      const inFlight = new Set<Promise<void>>();
+      let failure: { error: unknown } | undefined;
+      const chunks = taskChunks(
+        args,
+        (ref) => readManifest<InputFile>(clients.storage.blobService, ref, TASKS_PER_REQUEST),
+        args.extension,
+        args.commandTemplate,
+      );
+      // Alive from the start (the SAS URLs and the first chunk take a while), then per chunk.
+      heartbeat();
+      for await (const { index, tasks } of chunks) {
+        if (index < watermark || done.has(index)) continue;
+        heartbeat();
+        const request: Promise<void> = addChunk(tasks)
+          .then(
+            (counts) => {
+              added += counts.added;
+              alreadyExisted += counts.alreadyExisted;
+              done.add(index);
+              heartbeat();
+            },
+            (error: unknown) => {
+              failure ??= { error };
+            },
+          )
+          .finally(() => inFlight.delete(request));
+        inFlight.add(request);
+        if (inFlight.size >= PARALLEL_CHUNKS) await Promise.race(inFlight);
+        if (failure) break;
+      }
+      await Promise.all(inFlight);
+      if (failure) throw failure.error;
       return { added, alreadyExisted };
     },
 

@@ -1,5 +1,6 @@
 // What every storage activity is made over (Azure Storage or Azurite alike).
 import type { BlobSASSignatureValues, BlobServiceClient } from '@azure/storage-blob';
+import type { UploadTuning } from '../../transcode';
 import type { EntraAdvice } from '../errors';
 
 /** How the SAS URLs Batch tasks use are signed. */
@@ -17,4 +18,6 @@ export interface StorageClients {
   entra?: EntraAdvice;
   /** Files uploaded or downloaded at once. */
   concurrency?: number;
+  /** Block size and the like for big uploads, over UPLOAD_DEFAULTS (tests, the bench). */
+  upload?: Partial<UploadTuning>;
 }

@@ -5,7 +5,9 @@ import { createAccessActivities } from './access';
 import type { StorageClients } from './clients';
 import { createContainerActivities } from './containers';
 import { createInspectActivities } from './inspect';
+import { createManifestActivities } from './manifest';
 import { createOutputActivities } from './outputs';
+import { createRecordActivities } from './records';
 import { createUploadActivities } from './upload';
 
 export type { StorageClients } from './clients';
@@ -17,15 +19,20 @@ export {
   type SasSigner,
 } from './access';
 export { OUTPUTS_LISTED, type VerifiedOutputs } from './outputs';
+export { deleteManifest, readManifest, readWholeManifest, writeManifest } from './manifest';
+export { listBlobs } from './containers';
+export { stampRecords, type OutputToStamp, type Selection } from './records';
 export type { TransferSummary } from './transfer';
 
 export function createStorageActivities(clients: StorageClients) {
   return {
     ...createAccessActivities(clients),
     ...createInspectActivities(clients),
+    ...createManifestActivities(clients),
     ...createContainerActivities(clients),
     ...createUploadActivities(clients),
     ...createOutputActivities(clients),
+    ...createRecordActivities(clients),
   };
 }
 

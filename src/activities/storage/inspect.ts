@@ -3,12 +3,20 @@
 import type fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { matchesGlob } from '../glob';
 import { statusOf, toActivityFailure } from '../errors';
-import type { InputFile, InspectionSummary } from '../../transcode';
+import {
+  duplicateOutputs,
+  type InputFile,
+  type InspectionSummary,
+  type ManifestRef,
+  type TranscodePlan,
+} from '../../transcode';
 import type { StorageClients } from './clients';
 import { listBlobs } from './containers';
+import { writeManifest } from './manifest';
 
 /** Media files that start with an ISO base media `ftyp` box (MP4, MOV, M4V, 3GP). */
 const ISO_MEDIA_EXTENSIONS = /\.(mp4|m4v|mov|3gp)$/i;
@@ -32,6 +40,13 @@ export interface LocalInspection {
   summary: InspectionSummary;
 }
 
+/** The inputs as a manifest: history carries this reference and the summary, never the list. */
+export interface ManifestInspection {
+  manifest: ManifestRef;
+  /** Local inputs only: what the folder held besides the files to convert. */
+  summary?: InspectionSummary;
+}
+
 function describeEntries(s: InspectionSummary, otherNames: string[]): string {
   const parts = [
     `${s.notMatching} file(s) of other names` +
@@ -49,8 +64,19 @@ function invalidInput(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: 'InvalidInput', message, nonRetryable: true });
 }
 
+/** Two inputs that would write one output fail the run before anything is created. */
+function checkDuplicateOutputs(files: InputFile[], extension: string): void {
+  const duplicates = duplicateOutputs(files, extension);
+  if (duplicates.length === 0) return;
+  const named = duplicates.slice(0, MAX_NAMED).join('; ');
+  const more = duplicates.length > MAX_NAMED ? ` (and ${duplicates.length - MAX_NAMED} more)` : '';
+  throw invalidInput(
+    `Two inputs would write the same output: ${named}${more}. Rename one of them.`,
+  );
+}
+
 export function createInspectActivities({ blobService }: StorageClients) {
-  return {
+  const activities = {
     /**
      * Lists the files to convert in a folder on this worker; rejects bad input before anything
      * is created. Links to files are followed, wherever they point (a link out of the folder is
@@ -86,6 +112,7 @@ export function createInspectActivities({ blobService }: StorageClients) {
       const otherNames: string[] = [];
       const root = await fsp.realpath(args.dir);
       for (const entry of entries) {
+        Context.current().heartbeat(); // a large folder outlasts a heartbeat timeout
         const full = path.join(args.dir, entry.name);
         const target = await fsp.stat(full).catch(() => undefined); // follows links
         if (!target) {
@@ -154,6 +181,7 @@ export function createInspectActivities({ blobService }: StorageClients) {
       const files: InputFile[] = [];
       try {
         for await (const blob of listBlobs(container, args.prefix)) {
+          Context.current().heartbeat();
           const name = blob.name.slice(blob.name.lastIndexOf('/') + 1);
           if (matchesGlob(name, args.pattern)) {
             files.push({ blobName: blob.name, size: blob.properties.contentLength ?? 0 });
@@ -171,6 +199,35 @@ export function createInspectActivities({ blobService }: StorageClients) {
         );
       }
       return files.sort((a, b) => (a.blobName < b.blobName ? -1 : 1));
+    },
+  };
+  return {
+    ...activities,
+
+    /**
+     * Lists the inputs (a local folder or blobs under a prefix), rejects bad input and inputs
+     * that would write the same output, and writes the list as the run's manifest (idempotent:
+     * a retry writes the same blob). Only the reference and the summary return to the workflow.
+     */
+    async inspectInputToManifest(args: {
+      source: TranscodePlan['source'];
+      extension: string;
+      manifest: { container: string; blobName: string };
+    }): Promise<ManifestInspection> {
+      const { source } = args;
+      const inspected =
+        source.kind === 'local'
+          ? await activities.inspectLocalInput(source)
+          : { files: await activities.inspectBlobInput(source), summary: undefined };
+      checkDuplicateOutputs(inspected.files, args.extension);
+      Context.current().heartbeat();
+      const manifest = await writeManifest(
+        blobService,
+        args.manifest,
+        inspected.files,
+        (file) => file.size,
+      );
+      return { manifest, summary: inspected.summary };
     },
   };
 }

@@ -4,8 +4,10 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { statusOf, toActivityFailure } from '../errors';
+import type { ManifestRef, ResultEntry } from '../../transcode';
 import type { StorageClients } from './clients';
 import { listBlobs } from './containers';
+import { readWholeManifest } from './manifest';
 import { transferEach, type TransferSummary } from './transfer';
 
 /** Outputs found in the output container; only the first few are listed by name. */
@@ -53,12 +55,19 @@ export function createOutputActivities(clients: StorageClients) {
     /** Downloads outputs to a folder on this worker, skipping files already there with the same size. */
     async downloadOutputs(args: {
       container: string;
-      names: string[];
+      /** The outputs to download by name, or (a large run) the results list naming them. */
+      names?: string[];
+      list?: ManifestRef;
       dir: string;
     }): Promise<TransferSummary> {
+      const names = args.list
+        ? (await readWholeManifest<ResultEntry>(blobService, args.list)).flatMap((entry) =>
+            entry.kind === 'output' ? [entry.name] : [],
+          )
+        : (args.names ?? []);
       await fsp.mkdir(args.dir, { recursive: true });
       const container = blobService.getContainerClient(args.container);
-      return transferEach('download', args.names, clients.concurrency, async (name, state) => {
+      return transferEach('download', names, clients.concurrency, async (name, state) => {
         const target = path.join(args.dir, path.basename(name));
         const blob = container.getBlobClient(name);
         try {

@@ -1,38 +1,40 @@
 // The inputs, uploaded from a folder on this worker into the input container, skipping what is
 // already stored with the same MD5.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
 import { toActivityFailure } from '../errors';
-import type { InputFile } from '../../transcode';
+import { UPLOAD_DEFAULTS, type InputFile, type ManifestRef } from '../../transcode';
 import type { StorageClients } from './clients';
+import { readWholeManifest } from './manifest';
+import { md5OfFile, uploadInBlocks } from './block-upload';
 import { listBlobs } from './containers';
 import { transferEach, type TransferSummary } from './transfer';
 
-/** Files up to this size are read into memory once instead of streamed twice (hash, upload). */
-const SMALL_FILE_BYTES = 32 * 1024 * 1024;
-
-async function md5OfFile(file: string): Promise<Buffer> {
-  const hash = crypto.createHash('md5');
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest();
-}
-
 export function createUploadActivities(clients: StorageClients) {
   const { blobService } = clients;
+  // Files up to singleShotBytes are read into memory once instead of streamed twice (hash, upload).
+  const tuning = { ...UPLOAD_DEFAULTS, ...clients.upload };
 
   return {
     /**
      * Uploads the files, skipping any blob already stored with the same MD5; heartbeats a
-     * watermark so a retried attempt resumes where the last one stopped.
+     * watermark and the blocks of big files in progress, so a retried attempt resumes where the
+     * last one stopped, a big file with the blocks it had not staged yet.
      */
     async uploadInputs(args: {
       dir: string;
       container: string;
-      files: InputFile[];
+      /** Runs from before the manifest: the file list itself. */
+      files?: InputFile[];
+      /** The file list as a manifest (the list of names is small beside the files it names). */
+      manifest?: ManifestRef;
     }): Promise<TransferSummary> {
+      const files = args.manifest
+        ? await readWholeManifest<InputFile>(blobService, args.manifest)
+        : (args.files ?? []);
       const container = blobService.getContainerClient(args.container);
       await container
         .createIfNotExists()
@@ -47,18 +49,18 @@ export function createUploadActivities(clients: StorageClients) {
       } catch (err) {
         toActivityFailure(err, `list container ${args.container}`);
       }
-      return transferEach('upload', args.files, clients.concurrency, async (file, state) => {
+      return transferEach('upload', files, clients.concurrency, async (file, state, progress) => {
         const local = path.join(args.dir, file.blobName);
         const blob = container.getBlockBlobClient(file.blobName);
         // Small files are read once and sent from memory in one Put Blob, for which the
         // service computes and stores the MD5 itself: they are hashed here only to compare
-        // with a blob of the same name. Big ones may go up in blocks, which store no MD5
-        // unless it is given, so they are always hashed first (streamed twice).
-        const small = file.size <= SMALL_FILE_BYTES;
+        // with a blob of the same name. Big ones go up in blocks, which store no MD5 unless
+        // it is given and whose ids derive from it, so they are always hashed first.
+        const small = file.size <= tuning.singleShotBytes || file.size === 0;
         const body = small ? await fsp.readFile(local) : undefined;
         const storedMd5 = stored.get(file.blobName);
         const md5 = !body
-          ? await md5OfFile(local)
+          ? await md5OfFile(local, progress)
           : storedMd5
             ? crypto.createHash('md5').update(body).digest()
             : undefined;
@@ -66,16 +68,27 @@ export function createUploadActivities(clients: StorageClients) {
           state.skipped++;
           return;
         }
-        const options = {
-          blobHTTPHeaders: md5 ? { blobContentMD5: md5 } : {},
-          maxSingleShotSize: SMALL_FILE_BYTES,
-          concurrency: 4,
-          abortSignal: Context.current().cancellationSignal,
-        };
+        const abortSignal = Context.current().cancellationSignal;
         try {
-          if (body) await blob.uploadData(body, options);
-          else await blob.uploadFile(local, options);
+          if (body) {
+            progress.sending(body.length);
+            await blob.uploadData(body, {
+              blobHTTPHeaders: md5 ? { blobContentMD5: md5 } : {},
+              maxSingleShotSize: tuning.singleShotBytes,
+              abortSignal,
+            });
+          } else {
+            await uploadInBlocks(
+              blob,
+              { path: local, size: file.size, md5: md5 ?? (await md5OfFile(local, progress)) },
+              { ...tuning, signal: abortSignal },
+              progress,
+            );
+          }
         } catch (err) {
+          // Cancelled: said as such, so the worker reports the activity cancelled, not failed.
+          if (abortSignal.aborted)
+            throw new CancelledFailure(`upload of ${file.blobName} cancelled`);
           toActivityFailure(err, `upload ${file.blobName}`);
         }
         state.transferred++;

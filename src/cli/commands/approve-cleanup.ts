@@ -1,7 +1,19 @@
 // `client approve-cleanup <workflowId>`: the cleanup decision a run with `--cleanup ask` waits for.
+import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { approveCleanupSignal } from '../../transcode';
+import { approveCleanupSignal, type CleanupDecisionAnswer } from '../../transcode';
 import { openRun, withClient } from '../session';
+
+/** Sends the decision to a running run (a UsageError for an unknown or ended one). */
+export async function sendApproveCleanup(
+  client: Client,
+  workflowId: string,
+  keep: { keepJob: boolean; keepPool: boolean },
+): Promise<CleanupDecisionAnswer> {
+  const decision = { deleteJob: !keep.keepJob, deletePool: !keep.keepPool };
+  await (await openRun(client, workflowId)).signal(approveCleanupSignal, decision);
+  return decision;
+}
 
 export function addApproveCleanupCommand(cli: Command): void {
   cli
@@ -16,11 +28,10 @@ export function addApproveCleanupCommand(cli: Command): void {
         options: { keepJob: boolean; keepPool: boolean; keep: boolean },
       ) => {
         await withClient(async (client) => {
-          const decision = {
-            deleteJob: !(options.keep || options.keepJob),
-            deletePool: !(options.keep || options.keepPool),
-          };
-          await (await openRun(client, workflowId)).signal(approveCleanupSignal, decision);
+          const decision = await sendApproveCleanup(client, workflowId, {
+            keepJob: options.keep || options.keepJob,
+            keepPool: options.keep || options.keepPool,
+          });
           console.log(`Sent approveCleanup ${JSON.stringify(decision)} to ${workflowId}`);
         });
       },

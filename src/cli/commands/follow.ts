@@ -1,32 +1,37 @@
-// `client watch <workflowId>`: live progress until the run ends (asking about cleanup on a TTY);
+// `client watch <workflowId>`: live progress until the run ends (asking about cleanup on a TTY,
+// with the pool's heatmap under the progress line), or with --web a live page of the run;
 // `client result <workflowId>`: waits for the run to end and prints its result (never asks).
 import type { Command } from 'commander';
+import { serveRunWeb } from '../../web/watch-web';
 import { reportRun } from '../report';
 
-function addFollowCommand(
-  cli: Command,
-  name: string,
-  description: string,
-  json: string,
-  ask: (json: boolean) => boolean,
-): void {
-  cli
-    .command(`${name} <workflowId>`)
-    .description(description)
-    .option('--json', json, false)
-    .action((workflowId: string, options: { json: boolean }) =>
-      reportRun(workflowId, options.json, ask(options.json)),
-    );
+interface FollowOptions {
+  json: boolean;
+  web?: boolean;
+  host?: string;
+  port?: string;
+  token?: string;
+}
+
+function addFollowCommand(cli: Command, name: string, description: string, json: string): Command {
+  return cli.command(`${name} <workflowId>`).description(description).option('--json', json, false);
 }
 
 export function addWatchCommand(cli: Command): void {
-  addFollowCommand(
-    cli,
-    'watch',
-    'show live progress until the run ends',
-    'JSON lines',
-    (json) => Boolean(process.stdin.isTTY) && !json,
-  );
+  addFollowCommand(cli, 'watch', 'show live progress until the run ends', 'JSON lines')
+    .option('--web', 'serve a live page of the run (pool heatmap, tasks, buttons) instead')
+    .option('--host <address>', 'with --web: address to listen on', '127.0.0.1')
+    .option('--port <n>', 'with --web: port (0: any free port)', '0')
+    .option('--token <secret>', 'with --web: required by every request (needed off loopback)')
+    .action((workflowId: string, options: FollowOptions) =>
+      options.web
+        ? serveRunWeb(workflowId, {
+            host: options.host ?? '127.0.0.1',
+            port: Number(options.port ?? 0),
+            token: options.token,
+          })
+        : reportRun(workflowId, options.json, Boolean(process.stdin.isTTY) && !options.json),
+    );
 }
 
 export function addResultCommand(cli: Command): void {
@@ -35,6 +40,7 @@ export function addResultCommand(cli: Command): void {
     'result',
     'wait for the run to end and print its result',
     'machine-readable output',
-    () => false,
+  ).action((workflowId: string, options: FollowOptions) =>
+    reportRun(workflowId, options.json, false),
   );
 }

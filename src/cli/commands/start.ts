@@ -3,16 +3,21 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   WorkflowExecutionAlreadyStartedError,
+  type Client,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
+import type { AppConfig } from '../../config';
+import { livePageHint } from '../../web/hint';
 import {
   TUTORIAL_DEFAULTS,
   InvalidInputError,
   planTranscode,
   transcodePhaseKey,
+  type TranscodeInput,
   type TranscodeWorkflow,
   TRANSCODE_WORKFLOW_TYPE,
 } from '../../transcode';
+import { loadConfig } from '../../config';
 import { inputDetails, inputFromOptions, parseMaxFailures, type StartOptions } from '../options';
 import { waitAndReport, webUiLink } from '../report';
 import { print, UsageError, withClient } from '../session';
@@ -38,10 +43,39 @@ function maxFailures(value: string): string {
   return value;
 }
 
+function price(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError('must be a price per node-hour, a number such as 0.05');
+  }
+  return n;
+}
+
+/** Prices not given as options come from the environment, checked the same way. */
+function pricesFromEnv(options: StartOptions): StartOptions {
+  const fromEnv = (name: string): number | undefined => {
+    const text = process.env[name];
+    if (text === undefined || text === '') return undefined;
+    try {
+      return price(text);
+    } catch {
+      throw new UsageError(`${name}=${text}: must be a price per node-hour, a number such as 0.05`);
+    }
+  };
+  return {
+    ...options,
+    priceDedicated: options.priceDedicated ?? fromEnv('DURABLE_BATCH_PRICE_DEDICATED'),
+    priceSpot: options.priceSpot ?? fromEnv('DURABLE_BATCH_PRICE_SPOT'),
+    currency: options.currency ?? (process.env.DURABLE_BATCH_CURRENCY || undefined),
+  };
+}
+
 type Options = StartOptions & { workflowId?: string; wait: boolean; json: boolean };
 
 async function start(options: Options): Promise<void> {
-  const input = inputFromOptions(options);
+  // The folder is on this machine (or the one --input-host names): only workers there read it.
+  const inputHost = options.inputHost ?? (options.input ? loadConfig().worker.hostId : undefined);
+  const input = inputFromOptions({ ...pricesFromEnv(options), inputHost });
   const workflowId =
     options.workflowId ?? `transcode-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   try {
@@ -50,58 +84,81 @@ async function start(options: Options): Promise<void> {
     if (err instanceof InvalidInputError) throw new UsageError(err.message);
     throw err;
   }
-  process.exitCode = await withClient(async (client, config, namespace) => {
-    let handle: WorkflowHandleWithFirstExecutionRunId<TranscodeWorkflow>;
-    try {
-      handle = await client.workflow.start<TranscodeWorkflow>(TRANSCODE_WORKFLOW_TYPE, {
-        taskQueue: config.temporal.taskQueue,
-        workflowId,
-        args: [input],
-        // Lets the run publish its phase, pool and job for filtering in the Web UI.
-        typedSearchAttributes: [{ key: transcodePhaseKey, value: 'starting' }],
-        staticDetails: inputDetails(input),
-        staticSummary: `${input.input.localDir ?? input.input.blobContainer} → ${input.output?.extension ?? TUTORIAL_DEFAULTS.extension}`,
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new UsageError(
-          `A run with workflow id ${workflowId} is already running; nothing new was started. ` +
-            `Watch it with: npm run client -- watch ${workflowId}`,
-        );
-      }
-      throw err;
-    }
-    const link = webUiLink(config, workflowId, namespace);
-    if (!options.wait) {
-      print(
-        options.json,
-        { workflowId, runId: handle.firstExecutionRunId, webUi: link },
-        `Started ${workflowId}\n  Web UI: ${link}`,
+  process.exitCode = await withClient((client, config, namespace) =>
+    launchRun({ client, config, namespace }, workflowId, input, options),
+  );
+}
+
+/**
+ * Starts a run of a valid input, then prints its id and Web UI link, or with `wait` follows it
+ * to its end; the exit code. `retry` starts its runs here too.
+ */
+export async function launchRun(
+  { client, config, namespace }: { client: Client; config: AppConfig; namespace: string },
+  workflowId: string,
+  input: TranscodeInput,
+  options: { wait: boolean; json: boolean; note?: string; idReuse?: 'reject' },
+): Promise<number> {
+  let handle: WorkflowHandleWithFirstExecutionRunId<TranscodeWorkflow>;
+  try {
+    handle = await client.workflow.start<TranscodeWorkflow>(TRANSCODE_WORKFLOW_TYPE, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId,
+      args: [input],
+      // Lets the run publish its phase, pool and job for filtering in the Web UI.
+      typedSearchAttributes: [{ key: transcodePhaseKey, value: 'starting' }],
+      staticDetails: inputDetails(input),
+      staticSummary: `${input.input.localDir ?? input.input.blobContainer} → ${input.output?.extension ?? TUTORIAL_DEFAULTS.extension}`,
+      ...(options.idReuse === 'reject' ? { workflowIdReusePolicy: 'REJECT_DUPLICATE' } : {}),
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new UsageError(
+        `A run with workflow id ${workflowId} ${options.idReuse ? 'already exists' : 'is already running'}; nothing new was started. ` +
+          `Watch it with: npm run client -- watch ${workflowId}`,
       );
-      return 0;
     }
-    if (!options.json) console.log(`Started ${workflowId}\n  Web UI: ${link}`);
-    return await waitAndReport(
-      handle,
-      config,
-      namespace,
-      options.json,
-      Boolean(process.stdin.isTTY) && !options.json,
-    );
-  });
+    throw err;
+  }
+  const link = webUiLink(config, workflowId, namespace);
+  const started =
+    `Started ${workflowId}${options.note ? ` (${options.note})` : ''}\n  Web UI: ${link}` +
+    `\n  ${livePageHint(workflowId)}`;
+  if (!options.wait) {
+    print(options.json, { workflowId, runId: handle.firstExecutionRunId, webUi: link }, started);
+    return 0;
+  }
+  if (!options.json) console.log(started);
+  return await waitAndReport(
+    handle,
+    config,
+    namespace,
+    options.json,
+    Boolean(process.stdin.isTTY) && !options.json,
+  );
 }
 
 export function addStartCommand(cli: Command): void {
   cli
     .command('start')
     .description('start a run (ids, pool and cleanup default to the tutorial’s settings)')
-    .option('--input <dir>', 'folder of files to convert, on the worker’s machine')
+    .option('--input <dir>', 'folder of files to convert, on this machine (or --input-host’s)')
+    .option(
+      '--input-host <id>',
+      'with --input: host id (DURABLE_BATCH_HOST_ID) of the workers that have the folder ' +
+        '(default: this machine’s)',
+    )
     .option('--blob-container <name>', 'use inputs already uploaded to this container instead')
     .option('--blob-prefix <prefix>', 'with --blob-container: only blobs under this prefix')
     .option('--pattern <glob>', 'file-name pattern', TUTORIAL_DEFAULTS.pattern)
     .option('--extension <ext>', 'output extension', TUTORIAL_DEFAULTS.extension)
     .option('--command <template>', 'command per file, with {input} and {output}')
     .option('--download <dir>', 'download the outputs to this folder')
+    .option(
+      '--output-container <name>',
+      'output container (default: one per run); a later run into it reuses stored outputs',
+    )
+    .option('--force', 'convert every file, even those whose output is already stored', false)
     .option('--workflow-id <id>', 'workflow id (default transcode-<time>)')
     .option('--pool-id <id>', 'id of the pool to create')
     .option('--existing-pool <id>', 'run on this existing pool (never deleted)')
@@ -135,6 +192,21 @@ export function addStartCommand(cli: Command): void {
         'keep',
       ]),
     )
+    .option(
+      '--keep-nodes-while-waiting',
+      'with --cleanup ask: keep the nodes while the decision is awaited (default: pool resized to 0)',
+    )
+    .option(
+      '--price-dedicated <per-hour>',
+      'price of a dedicated node-hour, for the estimated cost (env DURABLE_BATCH_PRICE_DEDICATED)',
+      price,
+    )
+    .option(
+      '--price-spot <per-hour>',
+      'price of a Spot/low-priority node-hour (env DURABLE_BATCH_PRICE_SPOT)',
+      price,
+    )
+    .option('--currency <code>', 'currency of the prices, e.g. USD (env DURABLE_BATCH_CURRENCY)')
     .option('--wait', 'wait for the run, showing progress', false)
     .option('--json', 'machine-readable output', false)
     .action(start);

@@ -1,6 +1,6 @@
 // `client status <workflowId>`: the run's Temporal status and its progress query, once.
 import type { Command } from 'commander';
-import { progressQuery, type TranscodeWorkflow } from '../../transcode';
+import { progressQuery, usageText, type TranscodeWorkflow } from '../../transcode';
 import { print, withClient } from '../session';
 
 export function addStatusCommand(cli: Command): void {
@@ -16,7 +16,8 @@ export function addStatusCommand(cli: Command): void {
         print(
           options.json,
           { workflowId, status: description.status.name, progress },
-          `${workflowId}: ${description.status.name}\n${JSON.stringify(progress ?? {}, null, 2)}`,
+          `${workflowId}: ${description.status.name}\n${JSON.stringify(progress ?? {}, null, 2)}` +
+            (progress?.usage ? `\n${usageText(progress.usage)}` : ''),
         );
       });
     });

@@ -1,8 +1,10 @@
 // Step 7: the input container deleted (as in the tutorial), then the job and pool per the
 // policy — only those this run created, and only once a person or the deadline decides.
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import { step } from './failures';
+import { idlePoolWhileWaiting } from './pool';
 import type { Run } from './run';
+import { observeNodes } from './usage';
 import type { CleanupDecisionRecord } from './state';
 
 export async function cleanUp(run: Run): Promise<void> {
@@ -26,6 +28,12 @@ export async function cleanUp(run: Run): Promise<void> {
     });
   }
   if (!state.created.job && !state.created.pool) return;
+  if (progress.pool.created && patched('node-usage-at-cleanup')) {
+    // The last sighting of the nodes before they go: the end of the run's node-seconds.
+    await step(run, 'list pool nodes', async () => {
+      await observeNodes(run, 'Pool nodes before cleanup');
+    });
+  }
 
   const decision = await decide(run);
   progress.cleanup.decision = decision;
@@ -69,6 +77,8 @@ async function decide(run: Run): Promise<CleanupDecisionRecord> {
       Date.now() + plan.cleanup.decisionTimeoutMs,
     ).toISOString();
     run.enter('awaiting-cleanup-decision');
+    // Nobody pays for idle nodes while a person decides: the pool stays, without nodes.
+    await step(run, 'resize pool to 0 nodes', () => idlePoolWhileWaiting(run));
     await condition(() => state.cleanupDecision !== undefined, plan.cleanup.decisionTimeoutMs, {
       summary: 'Wait for the cleanup decision (approveCleanup)',
     });

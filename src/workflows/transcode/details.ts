@@ -1,6 +1,6 @@
 // The run as Markdown for the Web UI's "Current Details": phase, task counts, failures and
 // the pool's nodes, refreshed at every poll.
-import type { Progress } from '../../transcode';
+import { usageText, type Progress } from '../../transcode';
 
 const MAX_FAILURES_SHOWN = 10;
 
@@ -13,7 +13,7 @@ export function renderDetails(p: Progress): string {
   const lines = [
     `**Phase:** ${p.phase} · **status:** ${p.status}`,
     '',
-    `**Files:** ${p.files} · **pool:** \`${p.pool.id}\` (${p.pool.allocationState ?? 'not created'}) · **job:** \`${p.job.id}\``,
+    `**Files:** ${p.files}${p.reused ? ` (${p.reused} reused)` : ''} · **pool:** \`${p.pool.id}\` (${p.pool.allocationState ?? 'not created'}) · **job:** \`${p.job.id}\``,
     '',
     '| tasks | active | running | succeeded | failed | completed |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -44,6 +44,10 @@ export function renderDetails(p: Progress): string {
       `**Nodes** (when the pool was last checked): ${nodes.map(([state, n]) => `${n} ${state}`).join(', ')}`,
     );
   }
+  if (p.pool.targetNodes !== undefined) {
+    lines.push('', `**Pool target:** ${p.pool.targetNodes} node(s)`);
+  }
+  if (p.usage) lines.push('', `**Cost:** ${usageText(p.usage)} (as of ${p.usage.asOf})`);
   if (p.failures.length > 0) {
     lines.push('', '| failed task | file | exit | reason |', '| --- | --- | --- | --- |');
     for (const f of p.failures.slice(0, MAX_FAILURES_SHOWN)) {
@@ -64,6 +68,7 @@ export function renderDetails(p: Progress): string {
   for (const rejected of p.rejectedMessages ?? []) {
     lines.push('', `**Rejected \`${rejected.name}\`** (changed nothing): ${cell(rejected.reason)}`);
   }
+  if (p.waitingFor) lines.push('', `**Waiting** for ${cell(p.waitingFor)}`);
   if (p.cancelReason) lines.push('', `**Cancelled:** ${p.cancelReason}`);
   if (p.error) lines.push('', `**Error:** ${cell(p.error)}`);
   lines.push(

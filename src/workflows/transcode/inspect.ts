@@ -1,6 +1,6 @@
 // Step 1: check access, then list the inputs, before anything is created.
-import { ApplicationFailure } from '@temporalio/workflow';
-import { duplicateOutputs } from '../../transcode';
+import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { duplicateOutputs, INPUT_MANIFEST_FILE, runBlobName } from '../../transcode';
 import type { Run } from './run';
 
 export async function inspectInputs(run: Run): Promise<void> {
@@ -9,10 +9,37 @@ export async function inspectInputs(run: Run): Promise<void> {
   // A wrong key must fail the run before anything is created, not after the upload.
   await run.quick('Check Azure access').checkAccess();
   const source = plan.source;
+  // Runs from before the manifest carried the file list in their state: they keep doing so.
+  if (patched('manifest')) {
+    // A folder is read on its host (input.inputHost); blobs on any worker.
+    // Long, heartbeating: listing and writing a 100,000-file manifest outlasts a call timeout.
+    const inspected = await run.onInputHost(
+      'long',
+      source.kind === 'local' ? `Inspect ${source.dir}` : `Inspect blobs in ${source.container}`,
+      `read ${source.kind === 'local' ? source.dir : source.container}`,
+      (activities) =>
+        activities.inspectInputToManifest({
+          source,
+          extension: plan.extension,
+          manifest: {
+            container: plan.outputContainer,
+            blobName: runBlobName(plan.owner, INPUT_MANIFEST_FILE),
+          },
+        }),
+    );
+    state.manifest = inspected.manifest;
+    if (inspected.summary) progress.inspection = inspected.summary;
+    progress.files = inspected.manifest.count;
+    progress.inputBytes = inspected.manifest.totalBytes;
+    return;
+  }
   if (source.kind === 'local') {
-    const inspected = await run
-      .quick(`Inspect ${source.dir}`)
-      .inspectLocalInput({ dir: source.dir, pattern: source.pattern });
+    const inspected = await run.onInputHost(
+      'quick',
+      `Inspect ${source.dir}`,
+      `read ${source.dir}`,
+      (activities) => activities.inspectLocalInput({ dir: source.dir, pattern: source.pattern }),
+    );
     state.files = inspected.files;
     progress.inspection = inspected.summary;
   } else {

@@ -1,20 +1,42 @@
 // Step 2b: the pool, created if absent, then a durable wait until it has a usable node;
 // fails fast on resize errors (quota) and when every node failed its start task.
-import { ApplicationFailure, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, patched, sleep } from '@temporalio/workflow';
+import type { TaskCounts, TranscodePlan } from '../../transcode';
 import { continueAsNewIfLong } from './continue-as-new';
 import { nextPoolPollIntervalMs } from './polling';
 import type { Run } from './run';
+import { observeNodes } from './usage';
+
+type Targets = { dedicated: number; lowPriority: number };
+
+/** How often the nodes are listed while tasks still queue (for node-seconds and preemptions). */
+const NODE_LIST_INTERVAL_MS = 60_000;
+
+/**
+ * The nodes the work can use: one per `taskSlotsPerNode` files, never more than configured,
+ * dedicated ones first.
+ */
+export function fittedTargets(pool: TranscodePlan['pool'], files: number): Targets {
+  const usable = Math.max(1, Math.ceil(files / pool.taskSlotsPerNode));
+  const dedicated = Math.min(pool.dedicatedNodes, usable);
+  return { dedicated, lowPriority: Math.min(pool.lowPriorityNodes, usable - dedicated) };
+}
 
 export async function createPool(run: Run): Promise<void> {
   const { plan, state } = run;
   if (plan.pool.reuse) return;
   state.created.pool = true; // attempted: cleanup checks ownership and tolerates absence
+  const targets = patched('pool-fits-work')
+    ? fittedTargets(plan.pool, run.progress.files)
+    : { dedicated: plan.pool.dedicatedNodes, lowPriority: plan.pool.lowPriorityNodes };
+  state.poolTargets = targets;
+  run.progress.pool.targetNodes = targets.dedicated + targets.lowPriority;
   await run.quick(`Create pool ${plan.pool.id}`).createPoolIfAbsent({
     pool: {
       id: plan.pool.id,
       vmSize: plan.pool.vmSize,
-      dedicatedNodes: plan.pool.dedicatedNodes,
-      lowPriorityNodes: plan.pool.lowPriorityNodes,
+      dedicatedNodes: targets.dedicated,
+      lowPriorityNodes: targets.lowPriority,
       taskSlotsPerNode: plan.pool.taskSlotsPerNode,
       image: plan.pool.image,
       startTaskCommand: plan.pool.startTaskCommand,
@@ -75,5 +97,71 @@ export async function waitForPool(run: Run): Promise<void> {
     state.poolPollIntervalMs = nextPoolPollIntervalMs(state.poolPollIntervalMs, plan.polling);
     // Only once the tasks are added beside this wait: the next run resumes here, not before.
     if (state.resumeAt === 'pool-wait') await continueAsNewIfLong(run);
+  }
+}
+
+/**
+ * During the task wait: once no task is queued, nodes with nothing left to run are let go —
+ * the pool shrinks to the nodes still running tasks, each leaving when its task completes
+ * (Batch's `taskcompletion`), so the tail of a run does not pay for idle nodes. While tasks
+ * queue, the nodes are listed now and then for the run's node-seconds.
+ */
+export async function fitPoolToQueue(run: Run, counts: TaskCounts): Promise<void> {
+  const { plan, state, progress } = run;
+  if (!patched('pool-follows-queue')) return;
+  const owned = !plan.pool.reuse && progress.pool.created && state.poolTargets !== undefined;
+  const dueForList = Date.now() - (state.nodesListedAtMs ?? 0) >= NODE_LIST_INTERVAL_MS;
+  const slots = plan.pool.taskSlotsPerNode;
+  const targets = state.poolTargets;
+  const shrinkable =
+    owned &&
+    targets !== undefined &&
+    counts.active === 0 &&
+    Math.ceil(counts.running / slots) < targets.dedicated + targets.lowPriority;
+  if (!shrinkable) {
+    if (dueForList) await observeNodes(run, `Pool nodes, poll ${progress.polls}`);
+    return;
+  }
+  const nodes = await observeNodes(run, `Pool nodes, poll ${progress.polls}`);
+  const busy = nodes.filter((n) => n.state === 'running');
+  const keep: Targets = {
+    dedicated: Math.min(targets.dedicated, busy.filter((n) => n.dedicated).length),
+    lowPriority: Math.min(targets.lowPriority, busy.filter((n) => !n.dedicated).length),
+  };
+  // The node list can lag the counts: shrink only to nodes that it shows busy, and never to
+  // none while a task is unfinished (counts lag too: a task may be between states).
+  const kept = keep.dedicated + keep.lowPriority;
+  if (kept === 0 || kept < Math.ceil(counts.running / slots)) return;
+  const outcome = await run.quick(`Shrink pool to ${kept} node(s)`).resizePool({
+    poolId: plan.pool.id,
+    ownerWorkflowId: plan.owner,
+    targets: keep,
+    deallocation: 'taskcompletion',
+  });
+  if (outcome === 'resized' || outcome === 'unchanged') {
+    state.poolTargets = keep;
+    progress.pool.targetNodes = kept;
+  }
+}
+
+/**
+ * While a cleanup decision is awaited: the pool down to 0 nodes, kept for inspection (its job,
+ * task files aside, stays), unless the user asked to keep its nodes.
+ */
+export async function idlePoolWhileWaiting(run: Run): Promise<void> {
+  const { plan, state, progress } = run;
+  if (plan.pool.reuse || !progress.pool.created || plan.cleanup.keepNodesWhileWaiting) return;
+  if (!patched('pool-idle-while-waiting')) return;
+  const outcome = await run.quick('Resize pool to 0 nodes while waiting').resizePool({
+    poolId: plan.pool.id,
+    ownerWorkflowId: plan.owner,
+    targets: { dedicated: 0, lowPriority: 0 },
+    deallocation: 'requeue',
+    // Our own shrink may still be letting nodes finish: the tasks are done, so it ends soon.
+    waitWhileResizing: true,
+  });
+  if (outcome !== 'gone') {
+    state.poolTargets = { dedicated: 0, lowPriority: 0 };
+    progress.pool.targetNodes = 0;
   }
 }

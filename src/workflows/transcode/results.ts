@@ -1,14 +1,26 @@
 // Step 6: stop what still runs (after a failure, cancel or timeout), then the tasks' results,
 // every expected output verified, and the outputs downloaded if asked.
 import type { VerifiedOutputs } from '../../activities/storage';
-import type { TranscodeResult } from '../../transcode';
+import {
+  RESULTS_FILE,
+  RESULTS_LISTED,
+  runBlobName,
+  type ManifestRef,
+  type TranscodeResult,
+} from '../../transcode';
 import { step } from './failures';
 import type { Run } from './run';
 
 export interface Outputs {
   verified: VerifiedOutputs;
   downloaded?: TranscodeResult['downloaded'];
+  /** With a manifest: the outputs missing in all, and every list whole when one was cut short. */
+  missingCount?: number;
+  list?: ManifestRef;
 }
+
+/** The outputs to download: by name, or (a large run) those the results list names. */
+type DownloadSource = { names: string[] } | { list: ManifestRef };
 
 export async function terminateJobIfStopped(run: Run, timedOut: boolean): Promise<void> {
   const { plan, state, progress } = run;
@@ -30,40 +42,89 @@ export async function terminateJobIfStopped(run: Run, timedOut: boolean): Promis
 }
 
 export async function collectResults(run: Run): Promise<Outputs> {
-  const { plan, progress } = run;
+  const { plan, state, progress } = run;
   const outputs: Outputs = { verified: { count: 0, bytes: 0, first: [], missing: [] } };
-  if (progress.tasks.added === 0) return outputs;
-  await step(run, 'collect results', async () => {
-    run.enter('collecting');
-    const results = await run
-      .quick('Collect task results')
-      .collectTaskResults({ jobId: plan.jobId });
-    const inputOf = new Map(run.tasks.map((t) => [t.taskId, t.inputBlob]));
-    for (const failed of results.failed)
-      failed.inputBlob = inputOf.get(failed.taskId) ?? failed.taskId;
-    progress.failures = results.failed;
-    progress.unfinishedTasks = results.unfinished;
-    const failedOrUnfinished = new Set([
-      ...results.failed.map((f) => f.taskId),
-      ...results.unfinished,
-    ]);
-    const expected = run.tasks
-      .filter((t) => !failedOrUnfinished.has(t.taskId))
-      .map((t) => t.outputBlob);
-    outputs.verified = await run.quick(`Verify ${expected.length} outputs`).verifyOutputs({
-      container: plan.outputContainer,
-      names: expected,
+  if (progress.tasks.added > 0) {
+    await step(run, 'collect results', async () => {
+      run.enter('collecting');
+      const source = state.manifest
+        ? await fromManifest(run, state.manifest, outputs)
+        : await fromFileList(run, outputs);
+      if (plan.downloadDir && outputs.verified.count > 0) await download(run, source, outputs);
     });
-    if (plan.downloadDir && outputs.verified.count > 0) {
-      run.enter('downloading');
-      const missing = new Set(outputs.verified.missing);
-      const summary = await run.long(`Download ${outputs.verified.count} outputs`).downloadOutputs({
-        container: plan.outputContainer,
-        names: expected.filter((name) => !missing.has(name)),
-        dir: plan.downloadDir,
-      });
-      outputs.downloaded = { dir: plan.downloadDir, files: summary.files, bytes: summary.bytes };
-    }
-  });
+  }
+  if (state.manifest) {
+    // Its last reader is done: the manifest leaves the output container (results stay).
+    const manifest = state.manifest;
+    await step(run, 'delete manifest', async () => {
+      await run.quick('Delete the input manifest').deleteManifest(manifest);
+    });
+  }
   return outputs;
+}
+
+/** The tasks' results matched to the manifest's files, in one activity: counts and samples. */
+async function fromManifest(
+  run: Run,
+  manifest: ManifestRef,
+  outputs: Outputs,
+): Promise<DownloadSource> {
+  const { plan, progress } = run;
+  const results = await run.long('Collect task results').collectRunResults({
+    jobId: plan.jobId,
+    manifest,
+    extension: plan.extension,
+    commandTemplate: plan.commandTemplate,
+    outputContainer: plan.outputContainer,
+    listBlob: { container: plan.outputContainer, blobName: runBlobName(plan.owner, RESULTS_FILE) },
+  });
+  progress.failures = results.failed;
+  progress.failedCount = results.failedCount;
+  progress.unfinishedTasks = results.unfinished;
+  progress.unfinishedCount = results.unfinishedCount;
+  outputs.verified = results.verified;
+  outputs.missingCount = results.missingCount;
+  outputs.list = results.list;
+  return results.verified.count > RESULTS_LISTED && results.list
+    ? { list: results.list }
+    : { names: results.verified.first.map((o) => o.name) };
+}
+
+/** Runs from before the manifest: the file list is in the state. */
+async function fromFileList(run: Run, outputs: Outputs): Promise<DownloadSource> {
+  const { plan, progress } = run;
+  const results = await run.quick('Collect task results').collectTaskResults({ jobId: plan.jobId });
+  const inputOf = new Map(run.tasks.map((t) => [t.taskId, t.inputBlob]));
+  for (const failed of results.failed)
+    failed.inputBlob = inputOf.get(failed.taskId) ?? failed.taskId;
+  progress.failures = results.failed;
+  progress.unfinishedTasks = results.unfinished;
+  const failedOrUnfinished = new Set([
+    ...results.failed.map((f) => f.taskId),
+    ...results.unfinished,
+  ]);
+  const expected = run.tasks
+    .filter((t) => !failedOrUnfinished.has(t.taskId))
+    .map((t) => t.outputBlob);
+  outputs.verified = await run.quick(`Verify ${expected.length} outputs`).verifyOutputs({
+    container: plan.outputContainer,
+    names: expected,
+  });
+  const missing = new Set(outputs.verified.missing);
+  return { names: expected.filter((name) => !missing.has(name)) };
+}
+
+async function download(run: Run, source: DownloadSource, outputs: Outputs): Promise<void> {
+  const { plan } = run;
+  const dir = plan.downloadDir;
+  if (!dir) return;
+  run.enter('downloading');
+  // To the machine that started the run (input.inputHost), as the folder was read there.
+  const summary = await run.onInputHost(
+    'long',
+    `Download ${outputs.verified.count} outputs`,
+    `write ${dir}`,
+    (activities) => activities.downloadOutputs({ container: plan.outputContainer, ...source, dir }),
+  );
+  outputs.downloaded = { dir, files: summary.files, bytes: summary.bytes };
 }

@@ -3,6 +3,7 @@
 import {
   emptyCounts,
   type InputFile,
+  type ManifestRef,
   type Progress,
   type TranscodeInput,
   type TranscodePlan,
@@ -24,7 +25,10 @@ export type CleanupDecisionRecord = NonNullable<Progress['cleanup']['decision']>
 export interface RunState {
   plan: TranscodePlan;
   resumeAt: ResumePoint;
+  /** The inputs of runs started before the manifest; empty when `manifest` is set. */
   files: InputFile[];
+  /** The inputs as a blob (the claim check): the steps read it, history carries only this. */
+  manifest?: ManifestRef;
   progress: Progress;
   /** Resources this run attempted to create: cleanup checks ownership and tolerates absence. */
   created: { inputContainer: boolean; pool: boolean; job: boolean };
@@ -33,6 +37,20 @@ export interface RunState {
   startedAtMs: number;
   phaseStartedAtMs: number;
   cleanupDecision?: CleanupDecisionRecord;
+  /** Nodes seen in the pool, by id, for node-seconds (runs from before it have none). */
+  nodesSeen?: Record<string, NodeSighting>;
+  /** When the nodes were last listed (workflow time). */
+  nodesListedAtMs?: number;
+  /** The node targets this run last set on its pool (absent: as the plan said). */
+  poolTargets?: { dedicated: number; lowPriority: number };
+}
+
+/** One node of the pool as the run saw it: its priority, from when and until when. */
+export interface NodeSighting {
+  dedicated: boolean;
+  fromMs: number;
+  lastSeenMs: number;
+  preempted?: boolean;
 }
 
 export function newRunState(plan: TranscodePlan, nowMs: number): RunState {

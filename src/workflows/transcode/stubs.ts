@@ -15,27 +15,36 @@ function activities(options: ActivityOptions) {
   return proxyActivities<Activities>({ retry, ...options });
 }
 
+export type StubKind = 'quick' | 'long';
+
 export interface ActivityStubs {
   /** Short Azure calls: a lost response times out quickly and is retried (idempotently). */
   quick: (summary: string) => Activities;
   /** Transfers and bulk adds: heartbeats make a dead worker's attempt retry promptly. */
   long: (summary: string) => Activities;
+  /**
+   * Either kind on another task queue (a host's, for the folder steps), failing with a
+   * ScheduleToStart timeout (never retried) when no worker there picks it up within `waitMs`.
+   */
+  onQueue: (taskQueue: string, kind: StubKind, summary: string, waitMs: number) => Activities;
 }
 
 export function activityStubs(plan: TranscodePlan): ActivityStubs {
+  const options: Record<StubKind, ActivityOptions> = {
+    quick: {
+      startToCloseTimeout: plan.polling.callTimeoutMs,
+      scheduleToCloseTimeout: '30 minutes',
+    },
+    long: {
+      startToCloseTimeout: '4 hours',
+      heartbeatTimeout: plan.polling.heartbeatTimeoutMs,
+      scheduleToCloseTimeout: '8 hours',
+    },
+  };
   return {
-    quick: (summary) =>
-      activities({
-        startToCloseTimeout: plan.polling.callTimeoutMs,
-        scheduleToCloseTimeout: '30 minutes',
-        summary,
-      }),
-    long: (summary) =>
-      activities({
-        startToCloseTimeout: '4 hours',
-        heartbeatTimeout: plan.polling.heartbeatTimeoutMs,
-        scheduleToCloseTimeout: '8 hours',
-        summary,
-      }),
+    quick: (summary) => activities({ ...options.quick, summary }),
+    long: (summary) => activities({ ...options.long, summary }),
+    onQueue: (taskQueue, kind, summary, waitMs) =>
+      activities({ ...options[kind], taskQueue, scheduleToStartTimeout: waitMs, summary }),
   };
 }

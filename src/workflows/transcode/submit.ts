@@ -14,10 +14,10 @@ export async function submitTasks(run: Run): Promise<void> {
   progress.job.created = true;
 
   run.enter('adding-tasks');
-  progress.tasks.total = run.tasks.length;
-  const added = await run.long(`Add ${run.tasks.length} tasks`).addTasks({
+  progress.tasks.total = run.taskCount;
+  const added = await run.long(`Add ${run.taskCount} tasks`).addTasks({
     jobId: plan.jobId,
-    files: state.files,
+    ...(state.manifest ? { manifest: state.manifest } : { files: state.files }),
     extension: plan.extension,
     commandTemplate: plan.commandTemplate,
     inputContainer: plan.inputContainer,

@@ -10,10 +10,11 @@ export async function uploadInputs(run: Run): Promise<void> {
       : [plan.outputContainer],
   });
   if (plan.source.kind === 'local') {
-    await run.long(`Upload ${state.files.length} files`).uploadInputs({
-      dir: plan.source.dir,
-      container: plan.inputContainer,
-      files: state.files,
-    });
+    const dir = plan.source.dir;
+    // With a manifest the activity reads the file list from it; older runs carry the list.
+    const files = state.manifest ? { manifest: state.manifest } : { files: state.files };
+    await run.onInputHost('long', `Upload ${run.taskCount} files`, `read ${dir}`, (activities) =>
+      activities.uploadInputs({ dir, container: plan.inputContainer, ...files }),
+    );
   }
 }

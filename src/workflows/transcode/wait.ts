@@ -4,6 +4,7 @@ import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import { failureLimit } from '../../transcode';
 import { continueAsNewIfLong } from './continue-as-new';
 import { nextTaskPollIntervalMs } from './polling';
+import { fitPoolToQueue } from './pool';
 import type { Run } from './run';
 
 export async function waitForTasks(run: Run): Promise<boolean> {
@@ -29,6 +30,7 @@ export async function waitForTasks(run: Run): Promise<boolean> {
     if (counts.completed >= progress.tasks.total) return false;
     const now = Date.now();
     if (now >= deadline) return true;
+    await fitPoolToQueue(run, counts);
     const current = { atMs: now, completed: counts.completed };
     state.taskPoll = {
       intervalMs: nextTaskPollIntervalMs({

@@ -7,6 +7,7 @@ import {
   ContinueAsNew,
   isCancellation,
   log,
+  patched,
   workflowInfo,
 } from '@temporalio/workflow';
 import { planTranscode, type TranscodeInput, type TranscodeResult } from '../../transcode';
@@ -18,6 +19,8 @@ import { outcome } from './outcome';
 import { createPool, waitForPool } from './pool';
 import { collectResults, terminateJobIfStopped } from './results';
 import { Run } from './run';
+import { selectInputs } from './select';
+import { stampOutputs } from './stamp';
 import { newRunState, type RunState } from './state';
 import { submitTasks } from './submit';
 import { uploadInputs } from './upload';
@@ -47,6 +50,7 @@ export async function transcodeWorkflow(
 
   const result = await CancellationScope.nonCancellable(async () => {
     await terminateJobIfStopped(run, timedOut);
+    if (patched('incremental')) await stampOutputs(run);
     const outputs = await collectResults(run);
     if (failure instanceof ApplicationFailure && failure.type === 'TooManyFailures') {
       run.progress.error = `${failure.message} ${firstFailures(run)}`;
@@ -64,6 +68,8 @@ async function convert(run: Run): Promise<boolean> {
   const { state } = run;
   if (state.resumeAt === 'start') {
     await inspectInputs(run);
+    // Incremental runs (absent from older histories): nothing left to convert, nothing created.
+    if (patched('incremental') && !(await selectInputs(run))) return false;
     await uploadAndPoolThenSubmit(run);
   } else if (state.resumeAt === 'pool-wait') {
     await waitForPool(run);

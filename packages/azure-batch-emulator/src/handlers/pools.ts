@@ -127,7 +127,7 @@ export class PoolsHandler {
     if (p.targetLowPriorityNodes !== undefined)
       rec.pool.targetLowPriorityNodes = p.targetLowPriorityNodes;
     if (p.resizeTimeout) rec.pool.resizeTimeout = p.resizeTimeout;
-    this.s.runtime.poolResized(rec);
+    this.s.runtime.poolResized(rec, p.nodeDeallocationOption);
     return { status: 202, headers: changeHeaders(rec.pool, rec.pool.url!) };
   };
 

@@ -16,9 +16,21 @@ import { coresOf } from './vm-sizes';
 export interface AllocatorHooks {
   /** A node can take tasks now. */
   nodeReady(): void;
-  /** A node is going away or restarting: its running tasks must go back to active. */
-  nodeLost(pool: PoolRecord, node: NodeRecord, countAsRequeue: boolean): void;
+  /** A node is going away or restarting: its running tasks go back to active, or end. */
+  nodeLost(pool: PoolRecord, node: NodeRecord, loss: NodeLoss): void;
 }
+
+/**
+ * What happens to a lost node's running tasks: requeued at the user's request (counted in
+ * requeueCount), requeued by a preemption or restart (not counted), or ended (`terminate`).
+ */
+export type NodeLoss = 'requeue' | 'preempt' | 'terminate';
+
+/** Batch's `nodeDeallocationOption` of a resize down; `requeue` when absent. */
+export type NodeDeallocation = 'requeue' | 'terminate' | 'taskcompletion' | 'retaineddata';
+
+/** How often a resize waiting for nodes to finish their tasks looks again. */
+const LEAVING_CHECK_MS = 50;
 
 const nodeKey = (poolId: string, nodeId: string) => `${key(poolId)}/${key(nodeId)}`;
 
@@ -31,6 +43,8 @@ export class Allocator {
   private resizeGen = new Map<string, number>();
   private bootGen = new Map<string, number>();
   private startTasks = new Map<string, AbortController>();
+  /** Per pool, how the current resize takes nodes away (kept in memory only). */
+  private deallocation = new Map<string, NodeDeallocation>();
   private ipCounter = 4;
 
   constructor(
@@ -47,8 +61,9 @@ export class Allocator {
   // ---- pool sizing ----
 
   /** Starts (or restarts) a resize towards the pool's targets. */
-  beginResize(rec: PoolRecord): void {
+  beginResize(rec: PoolRecord, deallocation?: NodeDeallocation): void {
     const g = this.bump(this.resizeGen, key(rec.pool.id));
+    if (deallocation) this.deallocation.set(key(rec.pool.id), deallocation);
     setAllocation(rec.pool, 'resizing');
     delete rec.pool.resizeErrors;
     this.rt.store.touchPool(rec);
@@ -73,11 +88,46 @@ export class Allocator {
       } else if (target < existing.length) {
         const order = (n: NodeRecord) => ((n.node.runningTasksCount ?? 0) > 0 ? 1 : 0);
         const victims = existing
+          .filter((n) => n.node.state !== 'leavingpool')
           .sort((a, b) => order(a) - order(b))
           .slice(0, existing.length - target);
-        for (const v of victims) this.removeNode(rec, v);
+        for (const v of victims) this.release(rec, v);
       }
     }
+    this.settleWhenLeft(rec, g, errors);
+  }
+
+  /**
+   * Takes a node out as the resize's deallocation option says: `requeue` and `terminate` at
+   * once; `taskcompletion` and `retaineddata` once its running tasks end (leavingpool meanwhile:
+   * no new task is scheduled there).
+   */
+  private release(rec: PoolRecord, n: NodeRecord): void {
+    const option = this.deallocation.get(key(rec.pool.id)) ?? 'requeue';
+    const busy = (n.node.runningTasksCount ?? 0) > 0;
+    if (busy && (option === 'taskcompletion' || option === 'retaineddata')) {
+      setState(n.node, 'leavingpool');
+      this.rt.store.touchNode(n);
+      return;
+    }
+    this.removeNode(rec, n, option === 'terminate' ? 'terminate' : 'requeue');
+  }
+
+  /** The pool stays `resizing` until every node leaving it has gone, as on Batch. */
+  private settleWhenLeft(rec: PoolRecord, g: number, errors: M.ResizeError[]): void {
+    if (this.resizeGen.get(key(rec.pool.id)) !== g || this.rt.store.getPool(rec.pool.id) !== rec) {
+      return;
+    }
+    if (rec.pool.state !== 'active') return;
+    const leaving = [...rec.nodes.values()].filter((n) => n.node.state === 'leavingpool');
+    for (const n of leaving) {
+      if ((n.node.runningTasksCount ?? 0) === 0) this.removeNode(rec, n, 'requeue');
+    }
+    if ([...rec.nodes.values()].some((n) => n.node.state === 'leavingpool')) {
+      this.rt.timers.after(LEAVING_CHECK_MS, () => this.settleWhenLeft(rec, g, errors));
+      return;
+    }
+    this.deallocation.delete(key(rec.pool.id));
     this.settle(rec, errors);
   }
 
@@ -122,7 +172,7 @@ export class Allocator {
     this.bump(this.resizeGen, key(rec.pool.id));
     setState(rec.pool, 'deleting');
     for (const n of rec.nodes.values()) {
-      this.takeDown(rec, n, true);
+      this.takeDown(rec, n, 'requeue');
       setState(n.node, 'leavingpool');
     }
     this.rt.store.touchPool(rec);
@@ -161,8 +211,8 @@ export class Allocator {
     this.boot(rec, this.rt.store.addNode(rec, node));
   }
 
-  private removeNode(rec: PoolRecord, n: NodeRecord): void {
-    this.takeDown(rec, n, true);
+  private removeNode(rec: PoolRecord, n: NodeRecord, loss: NodeLoss): void {
+    this.takeDown(rec, n, loss);
     this.rt.store.removeNode(rec, n.node.id);
     void this.wipe(nodeRoot(this.rt.options.dataDir, rec.pool.id, n.node.id));
   }
@@ -178,17 +228,17 @@ export class Allocator {
   }
 
   /** Stops everything on a node: boot timers, its start task, its tasks (back to active). */
-  private takeDown(rec: PoolRecord, n: NodeRecord, countAsRequeue: boolean): void {
+  private takeDown(rec: PoolRecord, n: NodeRecord, loss: NodeLoss): void {
     const k = nodeKey(rec.pool.id, n.node.id);
     this.bump(this.bootGen, k);
     this.startTasks.get(k)?.abort();
     this.startTasks.delete(k);
-    this.hooks.nodeLost(rec, n, countAsRequeue);
+    this.hooks.nodeLost(rec, n, loss);
   }
 
   /** Low-priority preemption: tasks requeued, local data lost, the node comes back later. */
   preempt(rec: PoolRecord, n: NodeRecord): void {
-    this.takeDown(rec, n, false);
+    this.takeDown(rec, n, 'preempt');
     setState(n.node, 'preempted');
     delete n.node.startTaskInfo;
     n.node.runningTasksCount = 0;

@@ -94,28 +94,62 @@ export async function prepareNodeDirs(
   }
 }
 
+const IS_ROOT = process.getuid?.() === 0;
+
+/** Whether `dir` is a directory of `user` (as root) or a directory at all; false when absent. */
+async function isReady(dir: string, user: RunAs): Promise<boolean> {
+  const st = await lstat(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!st) return false;
+  if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
+  return !IS_ROOT || (st.uid === user.uid && st.gid === user.gid);
+}
+
 /**
  * A directory the task owns (its working directory, its home) inside one the emulator owns:
  * created if missing, then given to the task's user. The parent is the emulator's, so the task
  * cannot have put a symlink in its place; lstat checks anyway.
  */
 async function ownedDir(dir: string, user: RunAs, mode: number): Promise<void> {
+  let created = false;
   try {
     await mkdir(dir);
     await chmod(dir, mode);
+    created = true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   // Only root can give a directory away (and must, when a task's user changed).
-  if (process.getuid?.() !== 0) return;
+  if (!IS_ROOT) return;
+  // Just made by this process: a directory, and nobody else's yet.
+  if (created) return lchown(dir, user.uid, user.gid);
   const st = await lstat(dir);
   if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
   if (st.uid !== user.uid || st.gid !== user.gid) await lchown(dir, user.uid, user.gid);
 }
 
 /**
+ * The task directory: mostly a new one in a job directory that exists, so that is tried first
+ * (one mkdir instead of one per level); the whole chain when a parent is missing.
+ */
+async function makeTaskDir(nodeRoot: string, dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return; // a retry or a requeue: its mode is set already
+    if (code !== 'ENOENT') throw err;
+    return makeDirs(nodeRoot, relative(nodeRoot, dir), 0o755);
+  }
+  await chmod(dir, 0o755);
+}
+
+/**
  * Before an attempt: the task directory (the emulator's: it writes stdout.txt, stderr.txt and the
  * upload logs there), the working directory and the home directory owned by the task's user.
+ * The home outlives tasks (every task of the user on the node shares it): one lstat when ready.
  */
 export async function prepareTaskDirs(
   nodeRoot: string,
@@ -124,8 +158,9 @@ export async function prepareTaskDirs(
   home: string,
   user: RunAs,
 ): Promise<void> {
-  await makeDirs(nodeRoot, relative(nodeRoot, taskDir), 0o755);
+  await makeTaskDir(nodeRoot, taskDir);
   await ownedDir(workingDir, user, 0o755);
+  if (await isReady(home, user)) return;
   await makeDirs(nodeRoot, relative(nodeRoot, dirname(home)), 0o755);
   await ownedDir(home, user, 0o700);
 }

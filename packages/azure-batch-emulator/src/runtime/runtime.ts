@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ResolvedOptions } from '../config';
 import { Errors } from '../errors';
 import type { BatchStore, JobRecord, NodeRecord, PoolRecord, TaskRecord } from '../store/types';
-import { Allocator } from './allocator';
+import { Allocator, type NodeDeallocation, type NodeLoss } from './allocator';
 import { installNodeImage } from './apt-shim';
 import { protectDataDir } from './isolation';
 import type { RuntimeContext } from './context';
@@ -49,7 +49,7 @@ export class Runtime {
     this.jobs.attach(this.scheduler);
     this.allocator = new Allocator(rt, {
       nodeReady: () => this.scheduler.kick(),
-      nodeLost: (pool, node, countAsRequeue) => this.requeueNode(pool, node, countAsRequeue),
+      nodeLost: (pool, node, loss) => this.evictFromNode(pool, node, loss),
     });
   }
 
@@ -61,9 +61,15 @@ export class Runtime {
     return this.scheduler.runningCount;
   }
 
-  private requeueNode(pool: PoolRecord, node: NodeRecord, countAsRequeue: boolean): void {
+  private evictFromNode(pool: PoolRecord, node: NodeRecord, loss: NodeLoss): void {
     for (const { job, rec } of this.scheduler.onNode(pool.pool.id, node.node.id)) {
-      this.scheduler.evict(job, rec, { kind: 'requeue', countAsRequeue });
+      this.scheduler.evict(
+        job,
+        rec,
+        loss === 'terminate'
+          ? { kind: 'complete', info: taskEnded() }
+          : { kind: 'requeue', countAsRequeue: loss === 'requeue' },
+      );
     }
   }
 
@@ -71,8 +77,8 @@ export class Runtime {
   poolAdded(pool: PoolRecord): void {
     this.allocator.beginResize(pool);
   }
-  poolResized(pool: PoolRecord): void {
-    this.allocator.beginResize(pool);
+  poolResized(pool: PoolRecord, deallocation?: NodeDeallocation): void {
+    this.allocator.beginResize(pool, deallocation);
   }
   stopResize(pool: PoolRecord): void {
     this.allocator.stopResize(pool);

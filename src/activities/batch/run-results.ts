@@ -1,0 +1,125 @@
+// A run's results from its manifest: which task converted which file, what failed, which
+// outputs are stored. The workflow gets counts and the first few of each list; the full lists
+// go into a blob beside the manifest (the claim check again), so history stays small.
+import { Context } from '@temporalio/activity';
+import { statusOf, toActivityFailure } from '../errors';
+import { listBlobs, readManifest, writeManifest, type VerifiedOutputs } from '../storage';
+import {
+  planTasksFrom,
+  RESULTS_LISTED,
+  type FailedTask,
+  type InputFile,
+  type ManifestRef,
+  type ResultEntry,
+} from '../../transcode';
+import type { BatchClients } from './clients';
+import { listTaskOutcomes } from './results';
+
+export interface RunResults {
+  succeeded: number;
+  /** The first RESULTS_LISTED failed tasks, with the file each converted. */
+  failed: FailedTask[];
+  failedCount: number;
+  unfinished: string[];
+  unfinishedCount: number;
+  /** Counts, and the first RESULTS_LISTED outputs and missing outputs by name. */
+  verified: VerifiedOutputs;
+  missingCount: number;
+  /** Every output, failure and gap, when a list above was cut short. */
+  list?: ManifestRef;
+}
+
+const MANIFEST_CHUNK = 1000;
+
+export function createRunResultActivities({ batch, storage }: BatchClients) {
+  const { blobService } = storage;
+  return {
+    /**
+     * The tasks' results matched to the manifest's files and the outputs stored; the full
+     * lists written to `listBlob` when longer than a result names (idempotent: same name, same
+     * content). Heartbeats as it goes, so a large job's collection is not mistaken for a dead
+     * worker.
+     */
+    async collectRunResults(args: {
+      jobId: string;
+      manifest: ManifestRef;
+      extension: string;
+      commandTemplate: string;
+      outputContainer: string;
+      listBlob: { container: string; blobName: string };
+    }): Promise<RunResults> {
+      const beat = () => Context.current().heartbeat();
+      const outcomes = await listTaskOutcomes(batch, args.jobId, beat);
+      const failedById = new Map(outcomes.failed.map((f) => [f.taskId, f]));
+      const unfinished = new Set(outcomes.unfinished);
+      // One listing of the output container (pages of 1,000), not one request per output.
+      const sizes = new Map<string, number>();
+      try {
+        for await (const blob of listBlobs(blobService.getContainerClient(args.outputContainer)))
+          sizes.set(blob.name, blob.properties.contentLength ?? 0);
+      } catch (err) {
+        if (statusOf(err) !== 404)
+          toActivityFailure(err, `list output container ${args.outputContainer}`);
+      }
+      beat();
+
+      const verified: VerifiedOutputs = { count: 0, bytes: 0, first: [], missing: [] };
+      const outputs: Array<{ name: string; size: number }> = [];
+      const missing: string[] = [];
+      let index = 0;
+      for await (const files of readManifest<InputFile>(
+        blobService,
+        args.manifest,
+        MANIFEST_CHUNK,
+      )) {
+        const tasks = planTasksFrom(
+          files,
+          index,
+          args.manifest.count,
+          args.extension,
+          args.commandTemplate,
+        );
+        index += files.length;
+        for (const task of tasks) {
+          const failure = failedById.get(task.taskId);
+          if (failure) failure.inputBlob = task.inputBlob;
+          if (failure || unfinished.has(task.taskId)) continue;
+          const size = sizes.get(task.outputBlob);
+          if (size === undefined) {
+            missing.push(task.outputBlob);
+            continue;
+          }
+          verified.count++;
+          verified.bytes += size;
+          outputs.push({ name: task.outputBlob, size });
+        }
+        beat();
+      }
+      verified.first = outputs.slice(0, RESULTS_LISTED);
+      verified.missing = missing.slice(0, RESULTS_LISTED);
+
+      const cut =
+        outputs.length > RESULTS_LISTED ||
+        missing.length > RESULTS_LISTED ||
+        outcomes.failed.length > RESULTS_LISTED ||
+        outcomes.unfinished.length > RESULTS_LISTED;
+      const entries = function* (): Iterable<ResultEntry> {
+        for (const output of outputs) yield { kind: 'output', ...output };
+        for (const name of missing) yield { kind: 'missing', name };
+        for (const failure of outcomes.failed) yield { kind: 'failed', ...failure };
+        for (const taskId of outcomes.unfinished) yield { kind: 'unfinished', taskId };
+      };
+      const list = cut ? await writeManifest(blobService, args.listBlob, entries()) : undefined;
+      return {
+        succeeded: outcomes.succeeded,
+        failed: outcomes.failed.slice(0, RESULTS_LISTED),
+        failedCount: outcomes.failed.length,
+        unfinished: outcomes.unfinished.slice(0, RESULTS_LISTED),
+        unfinishedCount: outcomes.unfinished.length,
+        verified,
+        missingCount: missing.length,
+        list,
+      };
+    },
+  };
+}

@@ -1,0 +1,211 @@
+// Incremental runs: what made each output, recorded in its blob's metadata once its task has
+// succeeded (Batch's output upload cannot set metadata), and the selection of the inputs whose
+// output is not already stored with the record of the same input and recipe.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { BlobItem, ContainerClient } from '@azure/storage-blob';
+import { statusOf, toActivityFailure } from '../errors';
+import {
+  etagIdentity,
+  outputNameFor,
+  partitionByRecord,
+  recordFromMetadata,
+  recordMetadata,
+  type InputFile,
+  type ManifestRef,
+  type OutputRecord,
+  type TranscodePlan,
+} from '../../transcode';
+import type { StorageClients } from './clients';
+import { readWholeManifest, writeManifest } from './manifest';
+
+/** What the selection answers: the files to convert (a list or a manifest) and what it reused. */
+export interface Selection {
+  /** The files to convert, each with its `md5`, when the candidates came as a list. */
+  files?: InputFile[];
+  /** The same as a manifest, when the candidates came as one. */
+  manifest?: ManifestRef;
+  convert: number;
+  reused: number;
+  reusedBytes: number;
+}
+
+/** One output to stamp: its blob and the identity of the input it was made from. */
+export interface OutputToStamp {
+  outputBlob: string;
+  inputMd5: string;
+}
+
+const LISTING_PAGE = 1000;
+const HASHING_AT_ONCE = 4;
+const STAMPING_AT_ONCE = 16;
+
+async function* listWithProperties(
+  container: ContainerClient,
+  options: { prefix?: string; includeMetadata?: boolean },
+): AsyncIterable<BlobItem> {
+  for await (const page of container.listBlobsFlat(options).byPage({ maxPageSize: LISTING_PAGE })) {
+    yield* page.segment.blobItems;
+  }
+}
+
+async function md5OfFile(file: string): Promise<string> {
+  const hash = crypto.createHash('md5');
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('base64');
+}
+
+/** `work` over the items, `atOnce` at a time, heartbeating the count done. */
+async function eachBounded<T>(
+  items: T[],
+  atOnce: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let done = 0;
+  const runner = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      if (Context.current().cancellationSignal.aborted) throw new Error('cancelled');
+      await work(item);
+      Context.current().heartbeat({ done: ++done });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, atOnce) }, runner));
+}
+
+export function createRecordActivities(clients: StorageClients) {
+  const { blobService } = clients;
+
+  /** Each input's identity: the MD5 of a local file (streamed), a blob's Content-MD5 or etag. */
+  async function identify(source: TranscodePlan['source'], files: InputFile[]): Promise<void> {
+    if (source.kind === 'local') {
+      await eachBounded(files, HASHING_AT_ONCE, async (file) => {
+        file.md5 ??= await md5OfFile(path.join(source.dir, file.blobName));
+      });
+      return;
+    }
+    const byName = new Map(files.map((f) => [f.blobName, f]));
+    const container = blobService.getContainerClient(source.container);
+    try {
+      for await (const blob of listWithProperties(container, { prefix: source.prefix })) {
+        const file = byName.get(blob.name);
+        if (!file) continue;
+        const { contentMD5, etag, contentLength } = blob.properties;
+        file.md5 =
+          contentMD5 && contentMD5.length > 0
+            ? Buffer.from(contentMD5).toString('base64')
+            : etagIdentity(etag, contentLength ?? 0);
+      }
+    } catch (err) {
+      toActivityFailure(err, `list input container ${source.container}`);
+    }
+  }
+
+  /** The records of the stored outputs among `names`, in one listing of the container. */
+  async function storedRecords(
+    containerName: string,
+    names: Set<string>,
+  ): Promise<Map<string, OutputRecord>> {
+    const records = new Map<string, OutputRecord>();
+    try {
+      const container = blobService.getContainerClient(containerName);
+      for await (const blob of listWithProperties(container, { includeMetadata: true })) {
+        if (!names.has(blob.name)) continue;
+        const record = recordFromMetadata(blob.metadata);
+        if (record) records.set(blob.name, record);
+      }
+    } catch (err) {
+      // No output container yet: nothing to reuse.
+      if (statusOf(err) !== 404) toActivityFailure(err, `list output container ${containerName}`);
+    }
+    return records;
+  }
+
+  async function selectFrom(
+    files: InputFile[],
+    args: {
+      source: TranscodePlan['source'];
+      outputContainer: string;
+      extension: string;
+      recipe: string;
+      force: boolean;
+    },
+  ) {
+    await identify(args.source, files);
+    if (args.force) return { convert: files, reused: [] as InputFile[] };
+    const outputOf = (file: InputFile) => outputNameFor(file.blobName, args.extension);
+    const stored = await storedRecords(args.outputContainer, new Set(files.map(outputOf)));
+    return partitionByRecord(
+      files,
+      (file) => (file.md5 ? { inputMd5: file.md5, recipe: args.recipe } : undefined),
+      (file) => stored.get(outputOf(file)),
+    );
+  }
+
+  return {
+    /**
+     * The inputs whose output is not stored with this input's and this recipe's record (all of
+     * them with `force`), each with its identity for the stamp after its task succeeded.
+     * Candidates come as a list (answered as a list) or a manifest (answered as a new one).
+     */
+    async selectInputsToConvert(args: {
+      source: TranscodePlan['source'];
+      outputContainer: string;
+      extension: string;
+      recipe: string;
+      force: boolean;
+      files?: InputFile[];
+      manifest?: ManifestRef;
+      /** Where to write the manifest of the files to convert (with `manifest`). */
+      selectedManifest?: { container: string; blobName: string };
+    }): Promise<Selection> {
+      const candidates = args.manifest
+        ? await readWholeManifest<InputFile>(blobService, args.manifest)
+        : (args.files ?? []);
+      const { convert, reused } = await selectFrom(candidates, args);
+      const counts = {
+        convert: convert.length,
+        reused: reused.length,
+        reusedBytes: reused.reduce((sum, f) => sum + f.size, 0),
+      };
+      if (!args.manifest) return { files: convert, ...counts };
+      const target = args.selectedManifest ?? {
+        container: args.manifest.container,
+        blobName: args.manifest.blobName.replace(/(\.jsonl\.gz)?$/, '.selected$1'),
+      };
+      const manifest = await writeManifest(blobService, target, convert, (f) => f.size);
+      return { manifest, ...counts };
+    },
+  };
+}
+
+/**
+ * Records in each output's metadata the input and recipe that made it (one call per output,
+ * a few at once; Blob storage has no batch form). An output gone meanwhile is counted missing.
+ */
+export async function stampRecords(
+  clients: StorageClients,
+  container: string,
+  recipe: string,
+  outputs: OutputToStamp[],
+): Promise<{ stamped: number; missing: number }> {
+  const containerClient = clients.blobService.getContainerClient(container);
+  let stamped = 0;
+  let missing = 0;
+  await eachBounded(outputs, clients.concurrency ?? STAMPING_AT_ONCE, async (output) => {
+    try {
+      await containerClient
+        .getBlobClient(output.outputBlob)
+        .setMetadata(recordMetadata({ inputMd5: output.inputMd5, recipe }));
+      stamped++;
+    } catch (err) {
+      // Gone since its task uploaded it: the next run converts it again.
+      if (statusOf(err) === 404) missing++;
+      else toActivityFailure(err, `record metadata of ${output.outputBlob}`);
+    }
+  });
+  return { stamped, missing };
+}

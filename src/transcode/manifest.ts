@@ -1,0 +1,37 @@
+// The claim check: a run's long lists (the input files, the full results) live in a blob, and
+// the workflow carries only this reference to it, so history stays small at any file count.
+import type { FailedTask } from './progress';
+
+/** A gzip'd JSON-lines blob, addressed by name and content hash. */
+export interface ManifestRef {
+  container: string;
+  blobName: string;
+  /** SHA-256 of the stored (gzip'd) bytes, hex: the reader checks it. */
+  sha256: string;
+  /** Entries (lines). */
+  count: number;
+  /** For an input manifest, the sum of the files' sizes; otherwise 0. */
+  totalBytes: number;
+}
+
+/** Where a run keeps its manifests, in the output container, apart from the outputs. */
+export const RUN_BLOB_PREFIX = '_runs/';
+
+/** A run's blob, named from its owner (`workflowId/firstRunId`) so a retry writes the same name. */
+export function runBlobName(owner: string, file: string): string {
+  return `${RUN_BLOB_PREFIX}${owner.replace(/[^A-Za-z0-9._/-]+/g, '_')}/${file}`;
+}
+
+/** The blob names of a run's input manifest and of its full results. */
+export const INPUT_MANIFEST_FILE = 'inputs.jsonl.gz';
+export const RESULTS_FILE = 'results.jsonl.gz';
+
+/** One line of a run's full results (RESULTS_FILE): every output, failure and gap by name. */
+export type ResultEntry =
+  | { kind: 'output'; name: string; size: number }
+  | { kind: 'missing'; name: string }
+  | ({ kind: 'failed' } & FailedTask)
+  | { kind: 'unfinished'; taskId: string };
+
+/** How many entries of each list a result names: the rest are in the results blob. */
+export const RESULTS_LISTED = 100;

@@ -1,0 +1,46 @@
+// Step 1b (incremental runs): drop the inputs whose output is already stored with the record of
+// the same input and recipe, before anything is uploaded or created; the rest get their input's
+// identity, for the stamp after their task succeeded (stamp.ts).
+import { recipeHash, runBlobName } from '../../transcode';
+import type { Run } from './run';
+
+/** Selected inputs' manifest, beside the run's input manifest. */
+const SELECTED_MANIFEST_FILE = 'selected.jsonl.gz';
+
+/** True when some file is left to convert. */
+export async function selectInputs(run: Run): Promise<boolean> {
+  const { plan, state, progress } = run;
+  const { source } = plan;
+  const args = {
+    source,
+    outputContainer: plan.outputContainer,
+    extension: plan.extension,
+    recipe: recipeHash(plan.commandTemplate, plan.extension),
+    force: plan.force === true,
+    ...(state.manifest
+      ? {
+          manifest: state.manifest,
+          selectedManifest: {
+            container: state.manifest.container,
+            blobName: runBlobName(plan.owner, SELECTED_MANIFEST_FILE),
+          },
+        }
+      : { files: state.files }),
+  };
+  // A local folder is read (hashed) where it is, like the upload.
+  const selection = await run.onInputHost(
+    'long',
+    'Select files to convert',
+    source.kind === 'local' ? `read ${source.dir}` : 'list the inputs',
+    (activities) => activities.selectInputsToConvert(args),
+  );
+  const inputManifest = state.manifest;
+  if (selection.manifest) state.manifest = selection.manifest;
+  else state.files = selection.files ?? [];
+  if (inputManifest && selection.manifest) {
+    // Replaced by the selection: the input manifest's last reader is done.
+    await run.quick('Delete the input manifest').deleteManifest(inputManifest);
+  }
+  progress.reused = selection.reused;
+  return selection.convert > 0;
+}
