@@ -23,6 +23,15 @@ const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
 /** Spawns a command and resolves with its wall time (ms) once it exits 0. */
 function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return timedWithOutput(command, args, env).then((r) => r.ms);
+}
+
+/** The same, with the end of what it printed. */
+function timedWithOutput(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ ms: number; output: string }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
@@ -37,7 +46,7 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise
     child.on('error', reject);
     child.on('exit', (code) => {
       const ms = performance.now() - started;
-      if (code === 0) resolve(ms);
+      if (code === 0) resolve({ ms, output });
       else reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`));
     });
   });
@@ -86,7 +95,7 @@ export async function benchNaive(sizes: BenchSizes['p2'], say: (s: string) => vo
       const config = loadConfig({ ...process.env, ...stackEnv });
       const env = { ...process.env, ...stackEnv };
       const ours = (n: number) =>
-        timed(
+        timedWithOutput(
           'npm',
           [
             'run',
@@ -123,14 +132,19 @@ export async function benchNaive(sizes: BenchSizes['p2'], say: (s: string) => vo
         temporal: stack.temporal.child?.pid,
       });
       const oursMs: number[] = [];
+      /** Each run's own account of its time (the result's `time:` line, phase by phase). */
+      const oursPhases: string[] = [];
       const naiveMs: number[] = [];
       for (let n = 1; n <= sizes.runs; n++) {
         // Alternating which goes first, so that a drift of the machine falls on both.
         const order = n % 2 === 1 ? (['ours', 'naive'] as const) : (['naive', 'ours'] as const);
         for (const which of order) {
           say(`P2: ${which} ${n} of ${sizes.runs}`);
-          if (which === 'ours') oursMs.push(round(await ours(n)));
-          else naiveMs.push(round(await naive(n)));
+          if (which === 'ours') {
+            const { ms, output } = await ours(n);
+            oursMs.push(round(ms));
+            oursPhases.push(/^\s*time: (.*)$/m.exec(output)?.[1] ?? '');
+          } else naiveMs.push(round(await naive(n)));
         }
       }
       return {
@@ -140,6 +154,7 @@ export async function benchNaive(sizes: BenchSizes['p2'], say: (s: string) => vo
         oursMs: median(oursMs),
         naiveMs: median(naiveMs),
         oursRunsMs: oursMs,
+        oursPhases,
         naiveRunsMs: naiveMs,
         ours: 'npm run client -- start --wait --input <dir> --cleanup always (worker already running)',
         naive:

@@ -8,6 +8,7 @@ import type { Outcome } from '../test/helpers/fault-harness';
 const DIR = path.join(PROJECT_ROOT, 'test-artifacts', 'fault-suite');
 const ORDER = [
   'worker-kills',
+  'manifest-kill',
   'services',
   'npm-start-resume',
   'bad-input',
@@ -30,6 +31,8 @@ function rows(): Outcome[] {
 }
 
 function table(outcomes: Outcome[]): string {
+  // The test runner gives each file a temporary folder of its own: the table shows where it is.
+  const tidy = (text: string) => text.replace(/\/durable-batch-test-files-[^/]+\/\d+\//g, '/');
   const escape = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   // Long messages are cut: the table is read in a README, the full text is in the test output.
   const cut = (text: string) => (text.length > 110 ? `${text.slice(0, 107)}…` : text);
@@ -39,7 +42,7 @@ function table(outcomes: Outcome[]): string {
     ...outcomes.map(
       (o) =>
         `| ${escape(o.scenario)} | ${o.runsCompleted} | ${o.pools} / ${o.jobs} / ${o.tasks} | ${o.outputs} | ` +
-        `${o.duplicates} | ${o.leakedPools} / ${o.leakedJobs} | ${escape(cut(o.note ?? 'completed, each resource once'))} |`,
+        `${o.duplicates} | ${o.leakedPools} / ${o.leakedJobs} | ${escape(cut(tidy(o.note ?? 'completed, each resource once')))} |`,
     ),
   ];
   const totals = outcomes.reduce(

@@ -1,6 +1,5 @@
 // `npm run client -- <command>`: start, watch, inspect and steer transcode runs. Each command
 // lives in src/cli/commands; this builds the program and turns errors into exit codes.
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config';
 import { addApproveCleanupCommand } from './commands/approve-cleanup';
@@ -35,17 +34,19 @@ function program(): Command {
 if (require.main === module) {
   program()
     .parseAsync(process.argv)
-    .catch((err: unknown) => {
+    .catch(async (err: unknown) => {
       if (err instanceof CommanderError) {
         // Help and version end here too, with 0; commander has printed its message already.
         process.exit(err.exitCode === 0 ? 0 : 2);
       }
-      if (err instanceof WorkflowNotFoundError) {
-        console.error(`No such run: ${err.workflowId ?? err.message}. Check the id.`);
-        process.exit(2);
-      }
       if (err instanceof UsageError || err instanceof ConfigError) {
         console.error(err.message);
+        process.exit(2);
+      }
+      // Loaded only now: a command that never reached Temporal need not pay for its client.
+      const { WorkflowNotFoundError } = await import('@temporalio/client');
+      if (err instanceof WorkflowNotFoundError) {
+        console.error(`No such run: ${err.workflowId ?? err.message}. Check the id.`);
         process.exit(2);
       }
       console.error(err);

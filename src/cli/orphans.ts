@@ -1,10 +1,12 @@
 // Leak sweep: pools and jobs whose owner metadata (`<workflowId>/<firstRunId>`) names a workflow
-// that is no longer running. Shared by `client sweep` and scripts/smoke-azure.ts. Never touches
+// that is no longer running, and the input manifests such a run left under `_runs/<owner>/`. Shared by `client sweep` and scripts/smoke-azure.ts. Never touches
 // anything without our metadata; a resource whose owner is still running is never an orphan.
 import type { BatchServiceClient } from '@azure/batch';
+import type { BlobServiceClient } from '@azure/storage-blob';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { OWNER_METADATA } from '../activities/batch';
 import { codeOf } from '../activities/errors';
+import { RUN_BLOB_PREFIX } from '../transcode';
 
 /** Every page of a Batch listing. */
 export async function listAll<T>(
@@ -20,9 +22,10 @@ export async function listAll<T>(
   }
 }
 
-export type ResourceKind = 'job' | 'pool';
+/** A manifest is a blob, `<container>/_runs/<owner>/<file>`; its id is that path. */
+export type ResourceKind = 'job' | 'pool' | 'manifest';
 
-/** A pool or job carrying our owner metadata. */
+/** A pool or job carrying our owner metadata, or a run's manifest named after its owner. */
 export interface OwnedResource {
   kind: ResourceKind;
   id: string;
@@ -58,6 +61,38 @@ export async function listOwned(
     }
   }
   return { owned, unowned };
+}
+
+/** A run's own lists that only the run reads; its results list and outputs are the user's. */
+const SWEPT_MANIFEST = /^(inputs|selected)[^/]*$/;
+
+/**
+ * The input and selection manifests under `_runs/<owner>/` of every container. Only an owner
+ * with a first run id is ours; one that may have been sanitized (`_`, runBlobName) is kept apart
+ * (`exact: false`): its workflow id as written may not be the run's.
+ */
+export async function listRunManifests(
+  blobService: BlobServiceClient,
+): Promise<Array<OwnedResource & { exact: boolean }>> {
+  const found: Array<OwnedResource & { exact: boolean }> = [];
+  for await (const container of blobService.listContainers()) {
+    const blobs = blobService.getContainerClient(container.name);
+    for await (const blob of blobs.listBlobsFlat({ prefix: RUN_BLOB_PREFIX })) {
+      const rest = blob.name.slice(RUN_BLOB_PREFIX.length);
+      const slash = rest.lastIndexOf('/');
+      const owner = rest.slice(0, slash);
+      if (slash < 0 || !SWEPT_MANIFEST.test(rest.slice(slash + 1))) continue;
+      const { workflowId, firstRunId } = parseOwner(owner);
+      if (!firstRunId) continue;
+      found.push({
+        kind: 'manifest',
+        id: `${container.name}/${blob.name}`,
+        owner,
+        exact: !workflowId.includes('_'),
+      });
+    }
+  }
+  return found;
 }
 
 /** `<workflowId>/<firstRunId>` (a run id is a UUID); an owner without one is a bare workflow id. */
@@ -115,9 +150,11 @@ export interface Orphan extends OwnedResource, OwnerState {
 export async function findOrphans(
   batch: BatchServiceClient,
   client: Client,
-  options: { ownerPrefix?: string } = {},
+  options: { ownerPrefix?: string; blobService?: BlobServiceClient } = {},
 ): Promise<{ orphans: Orphan[]; checked: number; running: number; unowned: number }> {
-  const { owned, unowned } = await listOwned(batch);
+  const { owned: resources, unowned } = await listOwned(batch);
+  const manifests = options.blobService ? await listRunManifests(options.blobService) : [];
+  const owned = [...resources, ...manifests];
   const candidates = owned.filter(
     (r) => !options.ownerPrefix || parseOwner(r.owner).workflowId.startsWith(options.ownerPrefix),
   );
@@ -131,17 +168,32 @@ export async function findOrphans(
       states.set(resource.owner, state);
     }
     if (state.running) running++;
-    else orphans.push({ ...resource, ...state });
+    // A sanitized owner not found may be a live run under its real id: left alone.
+    else if ('exact' in resource && !resource.exact && state.state === 'not found') continue;
+    else {
+      const { exact: _exact, ...fields } = resource as OwnedResource & { exact?: boolean };
+      orphans.push({ ...fields, ...state });
+    }
   }
   return { orphans, checked: owned.length + unowned, running, unowned };
 }
 
-/** Deletes a job or pool; already gone or already being deleted counts as deleted. */
+/** Deletes a job, pool or manifest; already gone or already being deleted counts as deleted. */
 export async function deleteResource(
   batch: BatchServiceClient,
   kind: ResourceKind,
   id: string,
+  blobService?: BlobServiceClient,
 ): Promise<void> {
+  if (kind === 'manifest') {
+    if (!blobService) throw new Error(`no storage client to delete ${id}`);
+    const slash = id.indexOf('/');
+    const blob = blobService
+      .getContainerClient(id.slice(0, slash))
+      .getBlobClient(id.slice(slash + 1));
+    await blob.deleteIfExists();
+    return;
+  }
   try {
     if (kind === 'job') await batch.job.deleteMethod(id);
     else await batch.pool.deleteMethod(id);
@@ -154,12 +206,16 @@ export async function deleteResource(
   }
 }
 
-/** Deletes the orphans, jobs first, then pools; records each outcome on the orphan. */
-export async function deleteOrphans(batch: BatchServiceClient, orphans: Orphan[]): Promise<void> {
-  for (const kind of ['job', 'pool'] as const) {
+/** Deletes the orphans, jobs first, then pools, then manifests; records each outcome. */
+export async function deleteOrphans(
+  batch: BatchServiceClient,
+  orphans: Orphan[],
+  blobService?: BlobServiceClient,
+): Promise<void> {
+  for (const kind of ['job', 'pool', 'manifest'] as const) {
     for (const orphan of orphans.filter((o) => o.kind === kind)) {
       try {
-        await deleteResource(batch, orphan.kind, orphan.id);
+        await deleteResource(batch, orphan.kind, orphan.id, blobService);
         orphan.deleted = true;
       } catch (err) {
         orphan.deleted = false;

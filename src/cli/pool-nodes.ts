@@ -3,13 +3,21 @@
 // variables, keys or Microsoft Entra ID), one list call per look.
 import type { BatchServiceClient } from '@azure/batch';
 import { listPoolNodes, type PoolNode } from '../activities/batch/nodes';
-import { createAzureClients } from '../azure-clients';
 import type { AppConfig } from '../config';
 
 export type PoolNodeLister = (poolId: string) => Promise<PoolNode[] | undefined>;
 
 /** Builds the Batch client on first use, so a view that never needs nodes never signs in. */
 export function poolNodeLister(config: AppConfig): PoolNodeLister {
-  let batch: BatchServiceClient | undefined;
-  return (poolId) => listPoolNodes((batch ??= createAzureClients(config).batch), poolId);
+  let batch: Promise<BatchServiceClient> | undefined;
+  // The Azure SDKs take a second of CPU to load: loaded here, not when the client starts.
+  return async (poolId) => {
+    batch ??= import('../azure-clients.js')
+      .then((m) => m.createAzureClients(config).batch)
+      .catch((err: unknown) => {
+        batch = undefined; // a later look tries again
+        throw err;
+      });
+    return listPoolNodes(await batch, poolId);
+  };
 }

@@ -1,6 +1,6 @@
 // What every command of the client shares: a connected Temporal client (closed at the end), one
 // way to print (text or JSON), and the error that means bad usage.
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { TranscodeWorkflow } from '../transcode';
 import { loadConfig, temporalConnection, type AppConfig } from '../config';
 import { dataConverter } from '../payload-codec';
@@ -13,6 +13,8 @@ export async function withClient<T>(
   fn: (client: Client, config: AppConfig, namespace: string) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig();
+  // Temporal's client is the heaviest module here: loaded by the commands that connect, when they do.
+  const { Client, Connection } = await import('@temporalio/client');
   const { connectionOptions, namespace } = temporalConnection(config);
   // grpc-js says only "Failed to connect before the deadline": name the cause (TLS, address).
   const connection = await Connection.connect(connectionOptions).catch(async (err: unknown) => {
@@ -35,6 +37,7 @@ export function print(json: boolean, value: unknown, text: string): void {
  */
 export async function openRun(client: Client, workflowId: string) {
   const handle = client.workflow.getHandle<TranscodeWorkflow>(workflowId);
+  const { WorkflowNotFoundError } = await import('@temporalio/client');
   let status: string;
   try {
     status = (await handle.describe()).status.name;

@@ -1,6 +1,8 @@
 // `client sweep`: a terminated run's pool and job are orphans (listed, then deleted with
 // --delete); a pool without our metadata and a pool whose owner is still running are never
-// listed nor touched; an owner unknown to the namespace counts as gone.
+// listed nor touched; an owner unknown to the namespace counts as gone. The same for the input
+// and selection manifests under `_runs/<owner>/`; results lists, outputs and blobs without our
+// owner naming are never touched.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -8,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BatchServiceClient } from '@azure/batch';
+import type { ContainerClient } from '@azure/storage-blob';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { OWNER_METADATA } from '../../src/activities/batch';
 import { createAzureClients } from '../../src/azure-clients';
@@ -32,6 +35,7 @@ type Listed = {
 describe('client sweep', () => {
   let tw: TestWorker;
   let batch: BatchServiceClient;
+  let outputs: ContainerClient;
   let clips: string;
   const prefix = `sweep-${process.pid}-${Date.now()}`;
   const madePools: string[] = [];
@@ -39,7 +43,10 @@ describe('client sweep', () => {
 
   before(async () => {
     tw = await startTestWorker(await testConfig(), 'sweep');
-    batch = createAzureClients(tw.config).batch;
+    const clients = createAzureClients(tw.config);
+    batch = clients.batch;
+    outputs = clients.storage.blobService.getContainerClient(`${prefix}-output`);
+    await outputs.createIfNotExists();
     clips = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-'));
     await makeClip(path.join(clips, 'clip.mp4'), 1);
   });
@@ -52,6 +59,7 @@ describe('client sweep', () => {
       await handle.result().catch(() => undefined);
     }
     for (const id of madePools) await batch.pool.deleteMethod(id).catch(() => undefined);
+    await outputs.deleteIfExists();
     fs.rmSync(clips, { recursive: true, force: true });
   });
 
@@ -97,6 +105,14 @@ describe('client sweep', () => {
     madePools.push(id);
   }
 
+  /** A blob in the test's output container; returns its sweep id (`<container>/<name>`). */
+  async function addBlob(name: string): Promise<string> {
+    await outputs.getBlockBlobClient(name).upload('x', 1);
+    return `${outputs.containerName}/${name}`;
+  }
+  const blobExists = (id: string) =>
+    outputs.getBlobClient(id.slice(outputs.containerName.length + 1)).exists();
+
   const jobExists = (id: string) =>
     batch.job.get(id).then(
       (job) => job.state !== 'deleting',
@@ -110,7 +126,7 @@ describe('client sweep', () => {
     return (await batch.pool.get(id)).state !== 'deleting';
   };
 
-  test('lists and deletes exactly the pools and jobs of runs no longer running', async () => {
+  test('lists and deletes exactly the pools, jobs and input manifests of runs no longer running', async () => {
     const ended = await startWaiting('terminated');
     const live = await startWaiting('running');
     await ended.handle.terminate('sweep test: leave the pool and job behind');
@@ -127,11 +143,29 @@ describe('client sweep', () => {
     await addPool(reusedPool, reusedOwner);
 
     const endedOwner = `${ended.handle.workflowId}/${ended.handle.firstExecutionRunId}`;
+    const liveOwner = `${live.handle.workflowId}/${live.handle.firstExecutionRunId}`;
+    // Manifests: the terminated run's input manifest (its cleanup never ran), a gone owner's
+    // input and selection manifests; kept: its results and outputs, the live run's manifest,
+    // a bare owner (no first run id) and an owner that may have been sanitized (`_`).
+    const goneOwner = `${prefix}-gone-manifests/${randomUUID()}`;
+    const endedInputs = await addBlob(`_runs/${endedOwner}/inputs.jsonl.gz`);
+    const goneInputs = await addBlob(`_runs/${goneOwner}/inputs.jsonl.gz`);
+    const goneSelected = await addBlob(`_runs/${goneOwner}/selected.jsonl.gz`);
+    const kept = [
+      await addBlob(`_runs/${goneOwner}/results.jsonl.gz`),
+      await addBlob('LowPriVMs-1.mp3'),
+      await addBlob(`_runs/${liveOwner}/inputs.jsonl.gz`),
+      await addBlob(`_runs/${prefix}-bare/inputs.jsonl.gz`),
+      await addBlob(`_runs/${prefix}_sanitized/${randomUUID()}/inputs.jsonl.gz`),
+    ];
     const expected = [
       `job ${ended.progress.job.id} ${endedOwner} terminated`,
       `pool ${ended.progress.pool.id} ${endedOwner} terminated`,
       `pool ${gonePool} ${prefix}-never-ran/ not found`,
       `pool ${reusedPool} ${reusedOwner} not found`,
+      `manifest ${endedInputs} ${endedOwner} terminated`,
+      `manifest ${goneInputs} ${goneOwner} not found`,
+      `manifest ${goneSelected} ${goneOwner} not found`,
     ].sort();
     const neverRan = `${prefix}-never-ran/`;
     const key = (o: Listed['orphans'][number]) =>
@@ -143,7 +177,13 @@ describe('client sweep', () => {
     assert.equal(all.code, 0, all.stderr);
     const allListed = JSON.parse(all.stdout) as Listed;
     const allIds = allListed.orphans.map((o) => o.id);
-    for (const id of [foreignPool, livePool, live.progress.pool.id, live.progress.job.id]) {
+    for (const id of [
+      foreignPool,
+      livePool,
+      live.progress.pool.id,
+      live.progress.job.id,
+      ...kept,
+    ]) {
       assert.ok(!allIds.includes(id), `${id} listed: ${all.stdout}`);
     }
     const ours = allListed.orphans.filter((o) => o.owner.startsWith(prefix)).map(key);
@@ -153,7 +193,7 @@ describe('client sweep', () => {
     const text = await cli('sweep', '--owner-prefix', prefix);
     assert.equal(text.code, 0, text.stderr);
     const lines = text.stdout.trim().split('\n');
-    assert.equal(lines.length, 5, text.stdout);
+    assert.equal(lines.length, 8, text.stdout);
     assert.match(
       lines[0],
       new RegExp(`^job +${ended.progress.job.id} +owner ${endedOwner} \\(terminated\\)$`),
@@ -163,8 +203,12 @@ describe('client sweep', () => {
       new RegExp(`pool +${gonePool} +owner ${prefix}-never-ran/\\S+ \\(not found\\)`),
     );
     assert.match(
-      lines[4],
-      /^4 orphan\(s\) \(1 job\(s\), 3 pool\(s\)\); .* 3 owned by a running workflow/,
+      lines[7],
+      /^7 orphan\(s\) \(1 job\(s\), 3 pool\(s\), 3 manifest\(s\)\); .* 4 owned by a running workflow/,
+    );
+    assert.match(
+      text.stdout,
+      new RegExp(`manifest +${goneSelected} +owner ${goneOwner} \\(not found\\)`),
     );
     assert.match(
       text.stdout,
@@ -177,12 +221,13 @@ describe('client sweep', () => {
     // Nothing was deleted by listing.
     assert.ok(await poolExists(ended.progress.pool.id));
     assert.ok(await jobExists(ended.progress.job.id));
+    for (const id of [endedInputs, goneInputs, goneSelected]) assert.ok(await blobExists(id));
 
     const deleted = await cli('sweep', '--delete', '--json', '--owner-prefix', prefix);
     assert.equal(deleted.code, 0, deleted.stderr);
     const result = JSON.parse(deleted.stdout) as Listed;
     assert.deepEqual(result.orphans.map(key).sort(), expected);
-    assert.equal(result.deleted, 4);
+    assert.equal(result.deleted, 7);
     assert.equal(result.failed, 0);
 
     assert.equal(await jobExists(ended.progress.job.id), false);
@@ -193,6 +238,10 @@ describe('client sweep', () => {
     assert.ok(await poolExists(livePool), 'a pool of a running workflow was deleted');
     assert.ok(await poolExists(live.progress.pool.id), 'the running run lost its pool');
     assert.ok(await jobExists(live.progress.job.id), 'the running run lost its job');
+    for (const id of [endedInputs, goneInputs, goneSelected]) {
+      assert.equal(await blobExists(id), false, `${id} not deleted`);
+    }
+    for (const id of kept) assert.ok(await blobExists(id), `${id} was deleted`);
 
     // Idempotent: a second sweep finds nothing of ours; deleting again is not an error.
     const again = await cli('sweep', '--delete', '--owner-prefix', prefix);

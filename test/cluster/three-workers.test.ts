@@ -163,13 +163,17 @@ test('three workers, the folder on one: six runs of 20 files survive two SIGKILL
   const bKilledAt = Date.now() - started;
 
   // Then the folder's host, once a run is past its tasks (its download is a folder step).
-  await waitUntil('a run collecting its results', async () =>
-    (await progressOf(handles)).find((p) =>
-      ['collecting', 'downloading', 'cleaning-up', 'done'].includes(p.phase),
-    )
-      ? true
-      : undefined,
-  );
+  // Past its tasks, while another run still has its download (a folder step) ahead of it.
+  await waitUntil('a run collecting its results, another not yet downloading', async () => {
+    const phases = (await progressOf(handles)).map((p) => p.phase);
+    const pastTasks = phases.some((p) =>
+      ['collecting', 'downloading', 'cleaning-up', 'done'].includes(p),
+    );
+    const downloadAhead = phases.some((p) =>
+      ['waiting-for-pool', 'running', 'collecting'].includes(p),
+    );
+    return pastTasks && downloadAhead ? true : undefined;
+  });
   await a.kill();
   const aKilledAt = Date.now() - started;
   // With host-a gone, a run says so (progress, hence Web UI details and `watch`/`status`).

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { createdSince, emulatorStats } from 'azure-batch-emulator/control';
+import { createAzureClients } from '../../src/azure-clients';
 import {
   progressQuery,
   TRANSCODE_WORKFLOW_TYPE,
@@ -64,13 +65,24 @@ describe('failure policy', () => {
       progress.unfinishedTasks.length >= 35,
       `${progress.unfinishedTasks.length} unfinished`,
     );
-    // Batch deletes asynchronously: wait until the pool and job are gone.
-    let after = await emulatorStats(tw.config.batch.url);
-    for (let i = 0; i < 100 && after.live.pools + after.live.jobs > 0; i++) {
+    // Batch deletes asynchronously: wait until this run's pool and job are gone (the lane's
+    // stack may hold another file's kept pool).
+    const { batch } = createAzureClients(tw.config);
+    const left = async () => [
+      (await batch.pool.exists(progress.pool.id)).body ? 1 : 0,
+      (await batch.job.list({ jobListOptions: { filter: `id eq '${progress.job.id}'` } })).length,
+    ];
+    let leaks = await left();
+    for (let i = 0; i < 100 && leaks[0] + leaks[1] > 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      after = await emulatorStats(tw.config.batch.url);
+      leaks = await left();
     }
-    assert.deepEqual([after.live.pools, after.live.jobs], [0, 0], 'pool or job left behind');
+    assert.deepEqual(
+      leaks,
+      [0, 0],
+      `pool or job left behind: cleanup ${JSON.stringify((await handle.query(progressQuery)).cleanup)}`,
+    );
+    const after = await emulatorStats(tw.config.batch.url);
     const created = createdSince(before, after);
     recordOutcome(FILE, {
       scenario: 'a command that always fails, 50 files, max 3 failed tasks',
@@ -79,8 +91,8 @@ describe('failure policy', () => {
       expectedTasks: 50,
       outputs: 0,
       duplicates: Math.max(0, created.pools - 1) + Math.max(0, created.jobs - 1),
-      leakedPools: after.live.pools,
-      leakedJobs: after.live.jobs,
+      leakedPools: leaks[0],
+      leakedJobs: leaks[1],
       note: `stopped after ${failed} failures, ${progress.unfinishedTasks.length} unfinished: ${message.slice(0, 60)}`,
     });
   });

@@ -37,7 +37,37 @@ const EXPECTED = [
   'continued-as-new',
   'failed-missing-folder',
   'succeeded',
+  'v2-ask-pool-idle',
+  'v2-continued-as-new',
+  'v2-reused',
+  'v2-succeeded',
 ];
+
+/** The patches each fixture of the current code went through: the new paths it guards. */
+const V2_PATCHES: Record<string, string[]> = {
+  'v2-succeeded': ['manifest', 'incremental', 'pool-fits-work', 'pool-follows-queue'],
+  'v2-reused': ['manifest', 'incremental'],
+  'v2-ask-pool-idle': ['manifest', 'incremental', 'pool-idle-while-waiting'],
+  'v2-continued-as-new': ['manifest', 'incremental', 'pool-fits-work', 'pool-follows-queue'],
+};
+
+/** Patch ids of a history's markers (`patched()` records `{ id, deprecated }`). */
+function patchesIn(history: temporal.api.history.v1.History): string[] {
+  return history.events.flatMap((event) => {
+    const data = event.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+    return data ? [(JSON.parse(Buffer.from(data).toString()) as { id: string }).id] : [];
+  });
+}
+
+/** Activities scheduled in a history, by type (`@host` when on an input host's queue). */
+function activitiesIn(history: temporal.api.history.v1.History): string[] {
+  return history.events.flatMap((event) => {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (!scheduled?.activityType?.name) return [];
+    const onHost = scheduled.taskQueue?.name?.includes('@') ? '@host' : '';
+    return [`${scheduled.activityType.name}${onHost}`];
+  });
+}
 
 /** Written by the recorder with protobufjs `toObject`; `fromObject` makes it a History again. */
 function historyOf(run: HistoryFixture['runs'][number]): temporal.api.history.v1.History {
@@ -75,6 +105,28 @@ describe('recorded histories replay against the current workflow code', () => {
     });
     assert.ok(resumedIn.includes('pool-wait'), `runs resumed in ${resumedIn.join(', ')}`);
     assert.ok(resumedIn.includes('task-wait'), `runs resumed in ${resumedIn.join(', ')}`);
+  });
+
+  test('the v2 fixtures go through the new paths', () => {
+    for (const [name, patches] of Object.entries(V2_PATCHES)) {
+      const fixture = fixtures.find((f) => f.name === name);
+      assert.ok(fixture, `${name} missing`);
+      const histories = fixture.runs.map(historyOf);
+      const seen = new Set(histories.flatMap(patchesIn));
+      for (const patch of patches) assert.ok(seen.has(patch), `${name}: no ${patch} marker`);
+    }
+    const activities = (name: string) =>
+      fixtures
+        .find((f) => f.name === name)!
+        .runs.map(historyOf)
+        .flatMap(activitiesIn);
+    // The folder read on the input host's queue; the outputs stamped.
+    assert.ok(activities('v2-succeeded').includes('uploadInputs@host'));
+    assert.ok(activities('v2-succeeded').includes('stampOutputs'));
+    // Nothing to convert: nothing created.
+    assert.ok(!activities('v2-reused').some((a) => /createPool|createJob|uploadInputs/.test(a)));
+    // The pool shrank in the task wait of the chain.
+    assert.ok(activities('v2-continued-as-new').includes('resizePool'));
   });
 
   for (const fixture of fixtures) {

@@ -90,10 +90,14 @@ describe('watch --web: the live page', { skip: browserMissing(), timeout: 180_00
     // Mid-run: one square per node of the pool, several of them running tasks.
     const squares = page.locator('#heatmap .node');
     const running = page.locator('#heatmap .node[data-state="running"]');
+    // The run's phase follows the pool's on its next pool poll: wait for both.
     await until(
-      async () => (await squares.count()) === NODES && (await running.count()) >= 3,
+      async () =>
+        (await squares.count()) === NODES &&
+        (await running.count()) >= 3 &&
+        (await page.locator('#status').innerText()) === 'running',
       60_000,
-      'ten squares, three of them running',
+      'ten squares, three of them running, the run running',
     );
     assert.equal(await squares.count(), NODES);
     assert.match(await page.locator('#node-count').innerText(), /^10 nodes in pool /);

@@ -13,6 +13,12 @@ import { md5OfFile, uploadInBlocks } from './block-upload';
 import { listBlobs } from './containers';
 import { transferEach, type TransferSummary } from './transfer';
 
+/** The MD5 the selection step already read the file for (base64 in the manifest), if any. */
+function selectedMd5(file: InputFile): Buffer | undefined {
+  const md5 = file.md5 ? Buffer.from(file.md5, 'base64') : undefined;
+  return md5?.length === 16 ? md5 : undefined;
+}
+
 export function createUploadActivities(clients: StorageClients) {
   const { blobService } = clients;
   // Files up to singleShotBytes are read into memory once instead of streamed twice (hash, upload).
@@ -60,7 +66,7 @@ export function createUploadActivities(clients: StorageClients) {
         const body = small ? await fsp.readFile(local) : undefined;
         const storedMd5 = stored.get(file.blobName);
         const md5 = !body
-          ? await md5OfFile(local, progress)
+          ? (selectedMd5(file) ?? (await md5OfFile(local, progress)))
           : storedMd5
             ? crypto.createHash('md5').update(body).digest()
             : undefined;

@@ -2,8 +2,10 @@
 // with the pool's heatmap under the progress line), or with --web a live page of the run;
 // `client result <workflowId>`: waits for the run to end and prints its result (never asks).
 import type { Command } from 'commander';
-import { serveRunWeb } from '../../web/watch-web';
-import { reportRun } from '../report';
+
+// The live page and the watcher (Temporal's client, the Azure SDKs) load only when run.
+const reportRun = async (workflowId: string, json: boolean, interactive: boolean) =>
+  (await import('../report.js')).reportRun(workflowId, json, interactive);
 
 interface FollowOptions {
   json: boolean;
@@ -23,9 +25,9 @@ export function addWatchCommand(cli: Command): void {
     .option('--host <address>', 'with --web: address to listen on', '127.0.0.1')
     .option('--port <n>', 'with --web: port (0: any free port)', '0')
     .option('--token <secret>', 'with --web: required by every request (needed off loopback)')
-    .action((workflowId: string, options: FollowOptions) =>
+    .action(async (workflowId: string, options: FollowOptions) =>
       options.web
-        ? serveRunWeb(workflowId, {
+        ? (await import('../../web/watch-web.js')).serveRunWeb(workflowId, {
             host: options.host ?? '127.0.0.1',
             port: Number(options.port ?? 0),
             token: options.token,

@@ -2,12 +2,15 @@
 // not forced, so only the files whose task failed or whose output is missing are converted and
 // the rest reused. An unknown or still-running run is refused (exit 2) and nothing is started.
 import type { Command } from 'commander';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { planTranscode, type TranscodeInput, type TranscodeWorkflow } from '../../transcode';
 import { dataConverter } from '../../payload-codec';
 import { UsageError, withClient } from '../session';
 import { launchRun } from './start';
+
+/** Temporal's client, loaded when this command runs (already there once connected). */
+const loadTemporalClient = () => import('@temporalio/client');
 
 /** How a retry's workflow id is derived: `<first run's id>-retry-<attempt>`. */
 const RETRY_SUFFIX = /-retry-\d+$/;
@@ -42,6 +45,7 @@ async function endedRun(
   client: Client,
   workflowId: string,
 ): Promise<{ input: TranscodeInput; firstExecutionRunId: string }> {
+  const { WorkflowNotFoundError } = await loadTemporalClient();
   const handle = client.workflow.getHandle<TranscodeWorkflow>(workflowId);
   let status: string;
   try {
@@ -79,6 +83,7 @@ async function endedRun(
 
 /** The first retry attempt whose workflow id no run has used yet. */
 async function freeRetryId(client: Client, workflowId: string): Promise<string> {
+  const { WorkflowNotFoundError } = await loadTemporalClient();
   for (let attempt = 1; ; attempt++) {
     const id = retryWorkflowId(workflowId, attempt);
     try {

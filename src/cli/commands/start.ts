@@ -1,11 +1,7 @@
 // `client start`: validates the input here (bad input exits 2 before anything starts), starts
 // the run, and with --wait follows it to its end.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  type Client,
-  type WorkflowHandleWithFirstExecutionRunId,
-} from '@temporalio/client';
+import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { AppConfig } from '../../config';
 import { livePageHint } from '../../web/hint';
 import {
@@ -19,7 +15,6 @@ import {
 } from '../../transcode';
 import { loadConfig } from '../../config';
 import { inputDetails, inputFromOptions, parseMaxFailures, type StartOptions } from '../options';
-import { waitAndReport, webUiLink } from '../report';
 import { print, UsageError, withClient } from '../session';
 
 function int(value: string): number {
@@ -99,6 +94,9 @@ export async function launchRun(
   input: TranscodeInput,
   options: { wait: boolean; json: boolean; note?: string; idReuse?: 'reject' },
 ): Promise<number> {
+  // Loaded here rather than at start, so `--help` and the other commands skip them.
+  const { WorkflowExecutionAlreadyStartedError } = await import('@temporalio/client');
+  const { waitAndReport, webUiLink } = await import('../report.js');
   let handle: WorkflowHandleWithFirstExecutionRunId<TranscodeWorkflow>;
   try {
     handle = await client.workflow.start<TranscodeWorkflow>(TRANSCODE_WORKFLOW_TYPE, {

@@ -8,8 +8,36 @@ import { observeNodes } from './usage';
 import type { CleanupDecisionRecord } from './state';
 
 export async function cleanUp(run: Run): Promise<void> {
-  const { plan, state, progress } = run;
+  const { state, progress } = run;
   run.enter('cleaning-up');
+  // The steps that do not depend on each other go side by side (histories from before: in turn).
+  const sideBySide = patched('cleanup-side-by-side');
+  const inTurnOrTogether = async (steps: Array<() => Promise<void>>) => {
+    if (sideBySide) await Promise.all(steps.map((s) => s()));
+    else for (const s of steps) await s();
+  };
+  await inTurnOrTogether([
+    () => deleteContainers(run),
+    async () => {
+      if (!state.created.job && !state.created.pool) return;
+      if (progress.pool.created && patched('node-usage-at-cleanup')) {
+        // The last sighting of the nodes before they go: the end of the run's node-seconds.
+        await step(run, 'list pool nodes', async () => {
+          await observeNodes(run, 'Pool nodes before cleanup');
+        });
+      }
+    },
+  ]);
+  if (!state.created.job && !state.created.pool) return;
+
+  const decision = await decide(run);
+  progress.cleanup.decision = decision;
+  await inTurnOrTogether([() => deleteJob(run, decision), () => deletePool(run, decision)]);
+}
+
+/** The input container (as in the tutorial), and an output container a failed run left empty. */
+async function deleteContainers(run: Run): Promise<void> {
+  const { plan, state, progress } = run;
   if (state.created.inputContainer) {
     await step(run, 'delete input container', async () => {
       await run
@@ -27,38 +55,37 @@ export async function cleanUp(run: Run): Promise<void> {
       if (removed) progress.cleanup.deleted.push(`container ${plan.outputContainer}`);
     });
   }
-  if (!state.created.job && !state.created.pool) return;
-  if (progress.pool.created && patched('node-usage-at-cleanup')) {
-    // The last sighting of the nodes before they go: the end of the run's node-seconds.
-    await step(run, 'list pool nodes', async () => {
-      await observeNodes(run, 'Pool nodes before cleanup');
-    });
-  }
+}
 
-  const decision = await decide(run);
-  progress.cleanup.decision = decision;
+async function deleteJob(run: Run, decision: CleanupDecisionRecord) {
+  const { plan, state, progress } = run;
+  if (!state.created.job) return;
+  if (!decision.deleteJob) {
+    progress.cleanup.kept.push(`job ${plan.jobId}`);
+    return;
+  }
+  await step(run, 'delete job', async () => {
+    const sent = await run
+      .quick(`Delete job ${plan.jobId}`)
+      .deleteJob({ jobId: plan.jobId, ownerWorkflowId: plan.owner });
+    // Gone although it was created: an earlier attempt of this delete did it.
+    if (sent || progress.job.created) progress.cleanup.deleted.push(`job ${plan.jobId}`);
+  });
+}
 
-  if (state.created.job) {
-    if (decision.deleteJob) {
-      await step(run, 'delete job', async () => {
-        const deleted = await run
-          .quick(`Delete job ${plan.jobId}`)
-          .deleteJob({ jobId: plan.jobId, ownerWorkflowId: plan.owner });
-        // Gone although it was created: an earlier attempt of this delete did it.
-        if (deleted || progress.job.created) progress.cleanup.deleted.push(`job ${plan.jobId}`);
-      });
-    } else progress.cleanup.kept.push(`job ${plan.jobId}`);
+async function deletePool(run: Run, decision: CleanupDecisionRecord) {
+  const { plan, state, progress } = run;
+  if (!state.created.pool) return;
+  if (!decision.deletePool) {
+    progress.cleanup.kept.push(`pool ${plan.pool.id}`);
+    return;
   }
-  if (state.created.pool) {
-    if (decision.deletePool) {
-      await step(run, 'delete pool', async () => {
-        const deleted = await run
-          .quick(`Delete pool ${plan.pool.id}`)
-          .deletePool({ poolId: plan.pool.id, ownerWorkflowId: plan.owner });
-        if (deleted || progress.pool.created) progress.cleanup.deleted.push(`pool ${plan.pool.id}`);
-      });
-    } else progress.cleanup.kept.push(`pool ${plan.pool.id}`);
-  }
+  await step(run, 'delete pool', async () => {
+    const sent = await run
+      .quick(`Delete pool ${plan.pool.id}`)
+      .deletePool({ poolId: plan.pool.id, ownerWorkflowId: plan.owner });
+    if (sent || progress.pool.created) progress.cleanup.deleted.push(`pool ${plan.pool.id}`);
+  });
 }
 
 /** The signal's decision, the policy's, or — with `ask` — a wait until the deadline. */

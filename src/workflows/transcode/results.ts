@@ -41,7 +41,10 @@ export async function terminateJobIfStopped(run: Run, timedOut: boolean): Promis
   });
 }
 
-export async function collectResults(run: Run): Promise<Outputs> {
+export async function collectResults(
+  run: Run,
+  options: { keepManifest?: boolean } = {},
+): Promise<Outputs> {
   const { plan, state, progress } = run;
   const outputs: Outputs = { verified: { count: 0, bytes: 0, first: [], missing: [] } };
   if (progress.tasks.added > 0) {
@@ -53,14 +56,18 @@ export async function collectResults(run: Run): Promise<Outputs> {
       if (plan.downloadDir && outputs.verified.count > 0) await download(run, source, outputs);
     });
   }
-  if (state.manifest) {
-    // Its last reader is done: the manifest leaves the output container (results stay).
-    const manifest = state.manifest;
-    await step(run, 'delete manifest', async () => {
-      await run.quick('Delete the input manifest').deleteManifest(manifest);
-    });
-  }
+  // The stamp reads it too: when it runs beside this, the caller deletes it after both.
+  if (!options.keepManifest) await deleteManifest(run);
   return outputs;
+}
+
+/** Once its last reader is done, the manifest leaves the output container (results stay). */
+export async function deleteManifest(run: Run): Promise<void> {
+  const manifest = run.state.manifest;
+  if (!manifest) return;
+  await step(run, 'delete manifest', async () => {
+    await run.quick('Delete the input manifest').deleteManifest(manifest);
+  });
 }
 
 /** The tasks' results matched to the manifest's files, in one activity: counts and samples. */

@@ -1,6 +1,6 @@
 // Step 5b (incremental runs): once the tasks are final, record in each new output's metadata
-// the input and recipe that made it, so a later run can reuse it. Before the results step,
-// which deletes the manifest this reads.
+// the input and recipe that made it, so a later run can reuse it. Before the manifest this
+// reads is deleted (beside the results step, or before it in older histories).
 import { recipeHash } from '../../transcode';
 import { step } from './failures';
 import type { Run } from './run';

@@ -17,7 +17,7 @@ import { installHandlers } from './handlers';
 import { inspectInputs } from './inspect';
 import { outcome } from './outcome';
 import { createPool, waitForPool } from './pool';
-import { collectResults, terminateJobIfStopped } from './results';
+import { collectResults, deleteManifest, terminateJobIfStopped, type Outputs } from './results';
 import { Run } from './run';
 import { selectInputs } from './select';
 import { stampOutputs } from './stamp';
@@ -50,8 +50,7 @@ export async function transcodeWorkflow(
 
   const result = await CancellationScope.nonCancellable(async () => {
     await terminateJobIfStopped(run, timedOut);
-    if (patched('incremental')) await stampOutputs(run);
-    const outputs = await collectResults(run);
+    const outputs = await stampAndCollect(run);
     if (failure instanceof ApplicationFailure && failure.type === 'TooManyFailures') {
       run.progress.error = `${failure.message} ${firstFailures(run)}`;
     }
@@ -102,6 +101,25 @@ async function uploadAndPoolThenSubmit(run: Run): Promise<void> {
       run.enter('waiting-for-pool');
     });
   await Promise.all([poolReady, submitted]);
+}
+
+/**
+ * The outputs' records and the results: both read the final tasks and the manifest, neither
+ * needs the other, so they run side by side and the manifest goes after both (histories from
+ * before record one after the other, or no records at all).
+ */
+async function stampAndCollect(run: Run): Promise<Outputs> {
+  if (!patched('incremental')) return await collectResults(run);
+  if (!patched('stamp-beside-collect')) {
+    await stampOutputs(run);
+    return await collectResults(run);
+  }
+  const [, outputs] = await Promise.all([
+    stampOutputs(run),
+    collectResults(run, { keepManifest: true }),
+  ]);
+  await deleteManifest(run);
+  return outputs;
 }
 
 function plan(input: TranscodeInput) {

@@ -9,6 +9,7 @@ import { openFileAs } from './as-user';
 import { redact, TaskFailure, userError } from './failure';
 import { expandPattern } from './glob';
 import type { TaskDirs } from './node-layout';
+import { isStaleSocket, markStaleSocket, STALE_SOCKET_RETRIES } from './stale-socket';
 import type { RunAs } from './task-user';
 
 const WILD = /[*?[]/;
@@ -39,7 +40,7 @@ function putBlob(url: URL, source: Source, extra: M.HttpHeader[], signal: AbortS
         resolve({ status: res.statusCode ?? 0, errorCode: Array.isArray(code) ? code[0] : code });
       });
     });
-    req.on('error', reject);
+    req.on('error', (err) => reject(markStaleSocket(req, err)));
     source.stream.on('error', (err) => req.destroy(err)).pipe(req);
   });
 }
@@ -114,17 +115,27 @@ export async function uploadOutputFiles(
       let errorCode: string | undefined;
       let message: string | undefined;
       let source: Source | undefined;
-      try {
-        source = await openSource(m.file, user, signal);
-        ({ status, errorCode } = await putBlob(url, source, container.uploadHeaders ?? [], signal));
-        if (status >= 200 && status < 300) await source.done;
-      } catch (err) {
-        status = undefined;
-        if (signal.aborted) throw err;
-        message = err instanceof Error ? err.message : String(err);
-      } finally {
-        // An upload refused part way leaves the rest unread: the helper must not wait on it.
-        source?.stream.destroy();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          source = await openSource(m.file, user, signal);
+          ({ status, errorCode } = await putBlob(
+            url,
+            source,
+            container.uploadHeaders ?? [],
+            signal,
+          ));
+          if (status >= 200 && status < 300) await source.done;
+          break;
+        } catch (err) {
+          status = undefined;
+          if (signal.aborted) throw err;
+          if (isStaleSocket(err) && attempt < STALE_SOCKET_RETRIES) continue;
+          message = err instanceof Error ? err.message : String(err);
+          break;
+        } finally {
+          // An upload refused part way leaves the rest unread: the helper must not wait on it.
+          source?.stream.destroy();
+        }
       }
       if (status !== undefined && status >= 200 && status < 300) {
         await log('fileuploadout.txt', `uploaded ${m.file} to ${details.Url}`);

@@ -7,6 +7,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AsUserError, writeFileAs } from './as-user';
 import { redact, TaskFailure, userError } from './failure';
+import { isStaleSocket, markStaleSocket, STALE_SOCKET_RETRIES } from './stale-socket';
 import type { RunAs } from './task-user';
 
 function downloadFailure(
@@ -58,6 +59,25 @@ function destination(workingDir: string, ...parts: string[]): string {
 
 const MAX_REDIRECTS = 20;
 
+/** One GET, sent again when a closing kept-alive connection lost it (see stale-socket.ts). */
+async function getOnce(
+  url: URL,
+  signal: AbortSignal,
+  headers: Record<string, string>,
+): Promise<IncomingMessage> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await new Promise<IncomingMessage>((resolve, reject) => {
+        const get = url.protocol === 'https:' ? httpsGet : httpGet;
+        const req = get(url, { signal, headers }, resolve);
+        req.on('error', (err) => reject(markStaleSocket(req, err)));
+      });
+    } catch (err) {
+      if (signal.aborted || !isStaleSocket(err) || attempt >= STALE_SOCKET_RETRIES) throw err;
+    }
+  }
+}
+
 /**
  * A GET through node:http, following redirects as fetch would. Plain http rather than fetch:
  * fetch (undici and web streams) cost several times the CPU per download, on every task.
@@ -69,10 +89,7 @@ async function httpGetResponse(
 ): Promise<IncomingMessage> {
   let current = new URL(url);
   for (let hops = 0; ; hops++) {
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const get = current.protocol === 'https:' ? httpsGet : httpGet;
-      get(current, { signal, headers }, resolve).on('error', reject);
-    });
+    const res = await getOnce(current, signal, headers);
     const location = res.headers.location;
     if (!location || ![301, 302, 303, 307, 308].includes(res.statusCode ?? 0)) return res;
     res.resume();

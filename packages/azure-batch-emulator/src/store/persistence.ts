@@ -1,6 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { jsonPieces } from './json-pieces';
 
 const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
@@ -38,6 +48,24 @@ function reviveDates(key: string, value: unknown): unknown {
  * as another user when the emulator is root; the runtime makes the data directory 0711).
  */
 const FILE_MODE = 0o600;
+
+/** Snapshot pieces are joined up to about this many characters per write. */
+const WRITE_CHARS = 1 << 20;
+
+function* batched(pieces: Iterable<string>): Generator<string> {
+  let parts: string[] = [];
+  let size = 0;
+  for (const piece of pieces) {
+    parts.push(piece);
+    size += piece.length;
+    if (size >= WRITE_CHARS) {
+      yield parts.join('');
+      parts = [];
+      size = 0;
+    }
+  }
+  if (parts.length > 0) yield parts.join('');
+}
 
 /** Below this size the journal is never replaced by a snapshot. */
 const MIN_COMPACT_BYTES = 1 << 20;
@@ -176,7 +204,6 @@ export class JsonFilePersistence {
 
   /** Every change so far is in the journal: a snapshot replaces it. */
   private async compact(): Promise<void> {
-    const text = JSON.stringify(this.source.snapshot());
     await this.journal?.close();
     this.journal = undefined;
     // A `.1` left by a failed compaction holds older changes: keep it (the current journal,
@@ -188,10 +215,30 @@ export class JsonFilePersistence {
       this.journalBytes = 0;
     }
     const tmp = `${this.file}.tmp-${process.pid}`;
-    await writeFile(tmp, text, { mode: FILE_MODE });
+    const bytes = await this.writeSnapshot(tmp);
     await rename(tmp, this.file);
     await rm(this.rotatedJournal, { force: true });
-    this.snapshotBytes = text.length;
+    this.snapshotBytes = bytes;
+  }
+
+  /**
+   * The snapshot written in pieces: one string of a 100,000-task state would hold hundreds of
+   * megabytes at once (and keep the process that large after). A record changed while this
+   * writes is written either way, and its change is in the next journal, replayed over it.
+   */
+  private async writeSnapshot(file: string): Promise<number> {
+    const pieces = batched(jsonPieces(this.source.snapshot()));
+    const handle = await open(file, 'w', FILE_MODE);
+    let bytes = 0;
+    try {
+      for (const piece of pieces) {
+        await handle.write(piece);
+        bytes += piece.length;
+      }
+    } finally {
+      await handle.close();
+    }
+    return bytes;
   }
 
   /** Writes now whatever changed since the last write. */
@@ -208,13 +255,21 @@ export class JsonFilePersistence {
   compactSync(): void {
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     this.source.changes();
-    const text = JSON.stringify(this.source.snapshot());
     const tmp = `${this.file}.tmp-${process.pid}`;
-    writeFileSync(tmp, text, { mode: FILE_MODE });
+    const fd = openSync(tmp, 'w', FILE_MODE);
+    let bytes = 0;
+    try {
+      for (const piece of batched(jsonPieces(this.source.snapshot()))) {
+        writeSync(fd, piece);
+        bytes += piece.length;
+      }
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, this.file);
     rmSync(this.rotatedJournal, { force: true });
     rmSync(this.journalFile, { force: true });
-    this.snapshotBytes = text.length;
+    this.snapshotBytes = bytes;
     this.journalBytes = 0;
     this.dirty = false;
   }
