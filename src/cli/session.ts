@@ -32,23 +32,31 @@ export function print(json: boolean, value: unknown, text: string): void {
 }
 
 /**
- * A run that can still take a message: an unknown id or a run that already ended is a usage
- * error with one line saying which (and what to do), not a stack trace.
+ * A run's handle and status; an unknown id is a usage error with one line saying so (and
+ * `unknownSuffix`, e.g. what was not done), not a stack trace.
  */
-export async function openRun(client: Client, workflowId: string) {
+export async function describeRun(client: Client, workflowId: string, unknownSuffix = '') {
   const handle = client.workflow.getHandle<TranscodeWorkflow>(workflowId);
   const { WorkflowNotFoundError } = await import('@temporalio/client');
-  let status: string;
   try {
-    status = (await handle.describe()).status.name;
+    return { handle, status: (await handle.describe()).status.name };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
       throw new UsageError(
-        `No run ${workflowId} in this namespace: check the id (the start command printed it).`,
+        `No run ${workflowId} in this namespace: check the id (the start command printed it).` +
+          unknownSuffix,
       );
     }
     throw err;
   }
+}
+
+/**
+ * A run that can still take a message: an unknown id or a run that already ended is a usage
+ * error with one line saying which (and what to do), not a stack trace.
+ */
+export async function openRun(client: Client, workflowId: string) {
+  const { handle, status } = await describeRun(client, workflowId);
   if (status !== 'RUNNING') {
     throw new UsageError(
       `Run ${workflowId} has already ended (${status.toLowerCase()}): nothing to send. ` +

@@ -4,9 +4,9 @@
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { planTranscode, type TranscodeInput, type TranscodeWorkflow } from '../../transcode';
+import { planTranscode, type TranscodeInput } from '../../transcode';
 import { dataConverter } from '../../payload-codec';
-import { UsageError, withClient } from '../session';
+import { describeRun, UsageError, withClient } from '../session';
 import { launchRun } from './start';
 
 /** Temporal's client, loaded when this command runs (already there once connected). */
@@ -45,20 +45,7 @@ async function endedRun(
   client: Client,
   workflowId: string,
 ): Promise<{ input: TranscodeInput; firstExecutionRunId: string }> {
-  const { WorkflowNotFoundError } = await loadTemporalClient();
-  const handle = client.workflow.getHandle<TranscodeWorkflow>(workflowId);
-  let status: string;
-  try {
-    status = (await handle.describe()).status.name;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) {
-      throw new UsageError(
-        `No run ${workflowId} in this namespace: check the id (the start command printed it). ` +
-          'Nothing was started.',
-      );
-    }
-    throw err;
-  }
+  const { handle, status } = await describeRun(client, workflowId, ' Nothing was started.');
   if (status === 'RUNNING') {
     throw new UsageError(
       `Run ${workflowId} is still running: nothing was started. Wait for it to end ` +
