@@ -69,6 +69,7 @@ export function valueText(f: Figure): string {
 export type FigureKey =
   | 'p1.ratio'
   | 'p2.ratio'
+  | 'p2.floorRatio'
   | 'p3.tasks'
   | 'p3.requestsPerPoll'
   | 'p3.historyEvents'
@@ -108,6 +109,10 @@ export function figuresOf(s: SectionResults, sizes: BenchSizes): Record<FigureKe
   return {
     'p1.ratio': figure(s.p1?.ratio, '<=', 1.25, skipped('p1', s.p1)),
     'p2.ratio': figure(s.p2?.ratio, '<=', 0.8, skipped('p2', s.p2)),
+    'p2.floorRatio': figure(s.p2?.floor?.floorRatio, 'reported', null, {
+      ...skipped('p2', s.p2),
+      ...(s.p2?.floor ? { note: 'pool ready + ffmpeg alone, over the naive program' } : {}),
+    }),
     'p3.tasks': figure(s.p3?.tasks, '>=', sizes.p3.tasks, { unit: 'tasks', ...p3 }),
     'p3.requestsPerPoll': figure(s.p3?.requestsPerPoll, '<=', 1, p3),
     'p3.historyEvents': figure(s.p3?.historyEvents, '<=', 500, { unit: 'events', ...p3 }),
@@ -176,6 +181,14 @@ function rows(s: Summary): Row[] {
       met: s.p2.met,
       others: `runs ${pct(s.p2.othersCpu)}`,
     });
+    if (s.p2.floor) {
+      const { poolReadyMs, ffmpegMs, floorRatio } = s.p2.floor;
+      out.push({
+        key: 'P2 floor: pool ready + ffmpeg alone (xargs -P 5), over the naive program',
+        figure: `${floorRatio} (${(poolReadyMs / 1000).toFixed(1)} s + ${(ffmpegMs / 1000).toFixed(1)} s)`,
+        target: '-',
+      });
+    }
   }
   if (s.p1) {
     out.push({

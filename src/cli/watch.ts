@@ -253,7 +253,7 @@ export async function watchRun(
           }
         }
       }
-      await Promise.race([result.catch(() => undefined), sleep(options.intervalMs ?? 1000)]);
+      await untilEndOr(result, options.intervalMs ?? 1000);
     }
   } finally {
     renderer.end();
@@ -261,6 +261,15 @@ export async function watchRun(
   return await result;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms` or until the run ends, whichever is first; no timer is left to hold the process. */
+async function untilEndOr(result: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      result.catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
