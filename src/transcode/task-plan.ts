@@ -7,6 +7,17 @@ export interface InputFile {
   size: number;
   /** The input's identity for incremental runs (recipe.ts OutputRecord.inputMd5), once known. */
   md5?: string;
+  /**
+   * A local file's size and modification time as they were when `md5` was read from it: the
+   * upload reuses `md5` only while both still match (without them, it reads the file again).
+   */
+  md5Stamp?: FileStamp;
+}
+
+/** What tells that a local file may have changed, without reading it. */
+export interface FileStamp {
+  size: number;
+  mtimeMs: number;
 }
 
 export interface TaskPlan {

@@ -16,7 +16,13 @@ import {
   type TranscodeWorkflow,
 } from '../../src/transcode';
 import { createdSince, emulatorStats, type EmulatorStats } from 'azure-batch-emulator/control';
-import { recordOutcome, resetOutcomes } from '../helpers/fault-harness';
+import {
+  leftoversOf,
+  recordOutcome,
+  resetOutcomes,
+  resourcesOf,
+  type RunResources,
+} from '../helpers/fault-harness';
 import { testConfig } from '../helpers/stack';
 import { runCli } from '../helpers/cli';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
@@ -41,25 +47,21 @@ describe('bad input', () => {
     return dir;
   }
 
-  async function leftovers(): Promise<{ pools: number; jobs: number }> {
-    for (let i = 0; i < 100; i++) {
-      const { live } = await emulatorStats(tw.config.batch.url);
-      if (live.pools === 0 && live.jobs === 0) return { pools: 0, jobs: 0 };
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const { live } = await emulatorStats(tw.config.batch.url);
-    return { pools: live.pools, jobs: live.jobs };
+  /** What is left of the run's own pool and job (this stack is shared with other files). */
+  function leftovers(run: RunResources): Promise<{ pools: number; jobs: number }> {
+    return leftoversOf(createAzureClients(tw.config).batch, run);
   }
 
   async function record(
     scenario: string,
     before: EmulatorStats,
+    run: RunResources,
     note: string,
     outputs = 0,
     completed = 0,
   ) {
     const created = createdSince(before, await emulatorStats(tw.config.batch.url));
-    const leaks = await leftovers();
+    const leaks = await leftovers(run);
     recordOutcome(FILE, {
       scenario,
       runsCompleted: completed,
@@ -95,7 +97,12 @@ describe('bad input', () => {
       assert.match(message, expected);
       return true;
     });
-    const created = await record(scenario, before, message.split('\n')[0]);
+    const created = await record(
+      scenario,
+      before,
+      resourcesOf(handle, input),
+      message.split('\n')[0],
+    );
     return { message, created };
   }
 
@@ -107,7 +114,14 @@ describe('bad input', () => {
       args: [input],
     });
     const result = await handle.result();
-    await record(scenario, before, `${result.status}: ${result.message}`, result.outputCount, 1);
+    await record(
+      scenario,
+      before,
+      resourcesOf(handle, input),
+      `${result.status}: ${result.message}`,
+      result.outputCount,
+      1,
+    );
     return result;
   }
 
@@ -348,8 +362,12 @@ describe('bad input', () => {
     let runs = 0;
     for await (const _ of tw.client.workflow.list({ query: `WorkflowId = '${id}'` })) runs++;
     assert.equal(runs, 1);
-    const result = await tw.client.workflow.getHandle<TranscodeWorkflow>(id).result();
+    const handle = tw.client.workflow.getHandle<TranscodeWorkflow>(id);
+    const result = await handle.result();
     assert.equal(result.status, 'succeeded');
+    // The CLI built the run's input: its pool and job are the ones the run reports.
+    const progress = await handle.query(progressQuery);
+    const leaks = await leftovers({ poolId: progress.pool.id, jobId: progress.job.id });
     recordOutcome(FILE, {
       scenario: 'second start with the same workflow id',
       runsCompleted: 1,
@@ -359,8 +377,8 @@ describe('bad input', () => {
       expectedTasks: 1,
       outputs: result.outputCount,
       duplicates: runs - 1,
-      leakedPools: (await leftovers()).pools,
-      leakedJobs: (await leftovers()).jobs,
+      leakedPools: leaks.pools,
+      leakedJobs: leaks.jobs,
       note: 'refused with exit 2: "already running; nothing new was started"',
     });
   });
@@ -402,6 +420,7 @@ describe('bad input', () => {
     await record(
       'cleanup decision never arrives (default: delete)',
       before,
+      { poolId: progress.pool.id, jobId: progress.job.id },
       `deleted at the deadline: ${result.resources.deleted.join(', ')}`,
       result.outputCount,
       1,

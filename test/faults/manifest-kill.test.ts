@@ -87,6 +87,7 @@ describe('worker killed while adding the tasks of a manifest', () => {
       FILE,
       `worker killed while adding a manifest's tasks (${doneAtKill} of ${CHUNKS} chunks heartbeated)`,
       before,
+      handle,
       result,
       FILES,
       `${resent} addCollection requests after the restart`,

@@ -28,8 +28,13 @@ describe('service faults during a run', () => {
     await makeSampleClips(clips, 4, 1);
   });
   after(async () => {
-    await h.stop();
-    for (const stop of extraStops) await stop();
+    // The restarted services write into the harness's data dir: stopped before it is removed
+    // (the other way round the removal fails and they keep this process alive).
+    try {
+      for (const stop of extraStops) await stop();
+    } finally {
+      await h.stop();
+    }
   });
 
   const pool = { lowPriorityNodes: 2, taskSlotsPerNode: 2 };
@@ -55,6 +60,7 @@ describe('service faults during a run', () => {
       FILE,
       'Temporal server SIGKILLed during the wait, restarted on its SQLite file',
       before,
+      handle,
       result,
       4,
     );
@@ -88,6 +94,7 @@ describe('service faults during a run', () => {
         FILE,
         `Batch faults: ${injected} of ${requests(stats) - requests(before)} requests answered 500/503/429 or reset`,
         before,
+        handle,
         result,
         4,
       );
@@ -114,6 +121,7 @@ describe('service faults during a run', () => {
       FILE,
       'a low-priority node preempted under running tasks',
       before,
+      handle,
       result,
       4,
     );
@@ -146,6 +154,7 @@ describe('service faults during a run', () => {
       FILE,
       'Azurite stopped for 3 s during the upload, then restarted',
       before,
+      handle,
       result,
       24,
     );

@@ -77,7 +77,7 @@ describe('worker killed with SIGKILL and restarted', () => {
     if (scenario.delays) await h.faults({});
     await h.worker.start();
     const result = await handle.result();
-    await h.assertCleanRun(FILE, scenario.describe(), before, result, scenario.tasks);
+    await h.assertCleanRun(FILE, scenario.describe(), before, handle, result, scenario.tasks);
     return result;
   }
 

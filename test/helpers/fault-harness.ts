@@ -13,6 +13,8 @@ import { loadConfig, PROJECT_ROOT, type AppConfig } from '../../src/config';
 import { startTestStack, type LocalStack, type StartStackOptions } from '../../src/stack/stack';
 import type { ActivityClients } from '../../src/activities';
 import {
+  InvalidInputError,
+  planTranscode,
   type TranscodeInput,
   progressQuery,
   type Progress,
@@ -53,6 +55,53 @@ export interface Outcome {
   note?: string;
 }
 
+/** A run's own pool (none when it reuses one it does not own) and job, by id. */
+export interface RunResources {
+  poolId?: string;
+  jobId?: string;
+}
+
+/**
+ * The pool and job of a run, by the ids its plan gives them (the workflow plans the same way);
+ * none for input the plan refuses, since the workflow then creates nothing.
+ */
+export function resourcesOf(
+  run: { workflowId: string; firstExecutionRunId: string },
+  input: TranscodeInput,
+): RunResources {
+  try {
+    const plan = planTranscode(run.workflowId, input, run.firstExecutionRunId);
+    return { poolId: plan.pool.reuse ? undefined : plan.pool.id, jobId: plan.jobId };
+  } catch (err) {
+    if (err instanceof InvalidInputError) return {};
+    throw err;
+  }
+}
+
+/**
+ * Waits for the run's deletes to finish (they are asynchronous in Batch), then counts which of
+ * its pool and job are left. By id, not the emulator's totals: other runs on the same stack
+ * (another scenario's kept pool, another test file) neither hide nor add a leak.
+ */
+export async function leftoversOf(
+  batch: ActivityClients['batch'],
+  run: RunResources,
+): Promise<{ pools: number; jobs: number }> {
+  const { poolId, jobId } = run;
+  const count = async () => ({
+    pools: poolId && (await batch.pool.exists(poolId)).body ? 1 : 0,
+    jobs: jobId
+      ? (await batch.job.list({ jobListOptions: { filter: `id eq '${jobId}'` } })).length
+      : 0,
+  });
+  let left = await count();
+  for (let i = 0; i < 100 && left.pools + left.jobs > 0; i++) {
+    await sleep(100);
+    left = await count();
+  }
+  return left;
+}
+
 const OUTCOMES_DIR = path.join(PROJECT_ROOT, 'test-artifacts', 'fault-suite');
 
 /** Starts a fresh outcome file for a test file (each `npm test` run measures anew). */
@@ -74,6 +123,8 @@ export class FaultHarness {
   client!: Client;
   azure!: ActivityClients;
   private connection?: Connection;
+  /** The resources of each run this harness started, by workflow id. */
+  private readonly runs = new Map<string, RunResources>();
   readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-batch-faults-'));
 
   async start(extra: Partial<StartStackOptions> = {}): Promise<void> {
@@ -96,11 +147,18 @@ export class FaultHarness {
 
   /** Starts a run; unless the scenario says otherwise: cleanup `always`, prompt retries. */
   async startRun(name: string, input: TranscodeInput) {
-    return this.client.workflow.start<TranscodeWorkflow>(TRANSCODE_WORKFLOW_TYPE, {
+    const args: TranscodeInput = {
+      cleanup: { policy: 'always' },
+      polling: PROMPT_RETRIES,
+      ...input,
+    };
+    const handle = await this.client.workflow.start<TranscodeWorkflow>(TRANSCODE_WORKFLOW_TYPE, {
       taskQueue: this.taskQueue,
       workflowId: `${name}-${Date.now()}`,
-      args: [{ cleanup: { policy: 'always' }, polling: PROMPT_RETRIES, ...input }],
+      args: [args],
     });
+    this.runs.set(handle.workflowId, resourcesOf(handle, args));
+    return handle;
   }
 
   /** A run whose tasks sleep before converting, so something can happen while they run. */
@@ -160,14 +218,11 @@ export class FaultHarness {
     return payload ? defaultPayloadConverter.fromPayload<T>(payload) : undefined;
   }
 
-  /** Waits for deletes to finish (they are asynchronous in Batch) and counts what is left. */
-  async leftovers(): Promise<{ pools: number; jobs: number }> {
-    let live = (await this.stats()).live;
-    for (let i = 0; i < 100 && (live.pools > 0 || live.jobs > 0); i++) {
-      await sleep(100);
-      live = (await this.stats()).live;
-    }
-    return { pools: live.pools, jobs: live.jobs };
+  /** The pool and job of a run this harness started, by id. */
+  resourcesOf(handle: TranscodeHandle): RunResources {
+    const run = this.runs.get(handle.workflowId);
+    assert.ok(run, `run ${handle.workflowId} was not started by this harness`);
+    return run;
   }
 
   async outputBlobs(container: string): Promise<string[]> {
@@ -182,12 +237,13 @@ export class FaultHarness {
 
   /**
    * The invariants of every fault scenario: the run completed, pool, job and each task created
-   * exactly once, each output stored once, no pool or job left. Records the outcome.
+   * exactly once, each output stored once, none of its pool and job left. Records the outcome.
    */
   async assertCleanRun(
     file: string,
     scenario: string,
     before: EmulatorStats,
+    handle: TranscodeHandle,
     result: TranscodeResult,
     expectedTasks: number,
     note?: string,
@@ -197,7 +253,8 @@ export class FaultHarness {
       // Task logs and the run's own lists (the results manifest) are not outputs.
       (b) => !b.startsWith('logs/') && !b.startsWith('_runs/'),
     );
-    const leaks = await this.leftovers();
+    const run = this.resourcesOf(handle);
+    const leaks = await leftoversOf(this.azure.batch, run);
     const outcome: Outcome = {
       scenario,
       runsCompleted: result.status === 'succeeded' ? 1 : 0,
@@ -223,6 +280,10 @@ export class FaultHarness {
     );
     assert.equal(blobs.length, expectedTasks, 'outputs stored');
     assert.equal(new Set(blobs).size, blobs.length);
+    // The ids looked for are the ones the run says it created, or the check would prove nothing.
+    for (const resource of [`pool ${run.poolId}`, `job ${run.jobId}`]) {
+      assert.ok(result.resources.created.includes(resource), `${resource} not reported created`);
+    }
     assert.deepEqual(leaks, { pools: 0, jobs: 0 }, 'pool or job left behind');
   }
 }

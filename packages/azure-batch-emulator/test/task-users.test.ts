@@ -194,14 +194,25 @@ describe('task users: tasks are kept out of the emulator’s files', () => {
     }
     assert.equal(modeOf(dataDir), AS_ROOT ? 0o711 : 0o700);
     if (!AS_ROOT) return; // the task runs as the emulator's user: the modes are what protects
-    const targets = [state, journal, log, '/proc/$PPID/environ', '/proc/$PPID/mem'];
+    // The emulator (this process) and the launcher that started the task (its parent).
+    const emulatorProc = [`/proc/${process.pid}/environ`, `/proc/${process.pid}/mem`];
+    const targets = [
+      state,
+      journal,
+      log,
+      ...emulatorProc,
+      '/proc/$PPID/environ',
+      '/proc/$PPID/mem',
+    ];
     const r = await run('snoop', {
-      commandLine: `/bin/bash -c "cat ${targets.join(' ')} ; ls ${dataDir}"`,
+      commandLine: `/bin/bash -c "echo parent=$PPID; cat ${targets.join(' ')} ; ls ${dataDir}"`,
     });
     assert.notEqual(r.task.executionInfo?.exitCode, 0);
     assert.equal(r.task.executionInfo?.result, 'failure');
+    const parent = /parent=(\d+)/.exec(r.stdout)?.[1];
+    assert.ok(parent, r.stdout);
     for (const f of targets) {
-      const shown = f.replace('$PPID', String(process.pid));
+      const shown = f.replace('$PPID', parent);
       assert.match(r.stderr, new RegExp(`cat: ${shown}: Permission denied`), r.stderr);
     }
     assert.match(r.stderr, /ls: cannot open directory .*: Permission denied/);

@@ -3,6 +3,7 @@
 // output is not already stored with the record of the same input and recipe.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { BlobItem, ContainerClient } from '@azure/storage-blob';
@@ -19,6 +20,7 @@ import {
   type TranscodePlan,
 } from '../../transcode';
 import type { StorageClients } from './clients';
+import { recordedMd5, stampOf } from './file-stamp';
 import { readWholeManifest, writeManifest } from './manifest';
 
 /** What the selection answers: the files to convert (a list or a manifest) and what it reused. */
@@ -83,7 +85,12 @@ export function createRecordActivities(clients: StorageClients) {
   async function identify(source: TranscodePlan['source'], files: InputFile[]): Promise<void> {
     if (source.kind === 'local') {
       await eachBounded(files, HASHING_AT_ONCE, async (file) => {
-        file.md5 ??= await md5OfFile(path.join(source.dir, file.blobName));
+        const local = path.join(source.dir, file.blobName);
+        // Stamped before reading: a change while it is hashed leaves the file unlike its stamp.
+        const stats = await fsp.stat(local);
+        if (recordedMd5(file, stats)) return;
+        file.md5 = await md5OfFile(local);
+        file.md5Stamp = stampOf(stats);
       });
       return;
     }

@@ -10,14 +10,9 @@ import { UPLOAD_DEFAULTS, type InputFile, type ManifestRef } from '../../transco
 import type { StorageClients } from './clients';
 import { readWholeManifest } from './manifest';
 import { md5OfFile, uploadInBlocks } from './block-upload';
+import { recordedMd5 } from './file-stamp';
 import { listBlobs } from './containers';
 import { transferEach, type TransferSummary } from './transfer';
-
-/** The MD5 the selection step already read the file for (base64 in the manifest), if any. */
-function selectedMd5(file: InputFile): Buffer | undefined {
-  const md5 = file.md5 ? Buffer.from(file.md5, 'base64') : undefined;
-  return md5?.length === 16 ? md5 : undefined;
-}
 
 export function createUploadActivities(clients: StorageClients) {
   const { blobService } = clients;
@@ -58,18 +53,25 @@ export function createUploadActivities(clients: StorageClients) {
       return transferEach('upload', files, clients.concurrency, async (file, state, progress) => {
         const local = path.join(args.dir, file.blobName);
         const blob = container.getBlockBlobClient(file.blobName);
+        // The MD5 the selection step read the file for, while the file is unchanged since.
+        const recorded = recordedMd5(file, await fsp.stat(local));
+        const storedMd5 = stored.get(file.blobName);
+        if (recorded && storedMd5?.equals(recorded)) {
+          state.skipped++;
+          return;
+        }
         // Small files are read once and sent from memory in one Put Blob, for which the
-        // service computes and stores the MD5 itself: they are hashed here only to compare
-        // with a blob of the same name. Big ones go up in blocks, which store no MD5 unless
-        // it is given and whose ids derive from it, so they are always hashed first.
+        // service computes and stores the MD5 from the bytes it got: without a recorded MD5
+        // they are hashed here only to compare with a blob of the same name. Big ones go up in
+        // blocks, which store no MD5 unless it is given and whose ids derive from it, so they
+        // need one before anything is sent.
         const small = file.size <= tuning.singleShotBytes || file.size === 0;
         const body = small ? await fsp.readFile(local) : undefined;
-        const storedMd5 = stored.get(file.blobName);
-        const md5 = !body
-          ? (selectedMd5(file) ?? (await md5OfFile(local, progress)))
-          : storedMd5
-            ? crypto.createHash('md5').update(body).digest()
-            : undefined;
+        const md5 =
+          recorded ??
+          (body
+            ? storedMd5 && crypto.createHash('md5').update(body).digest()
+            : await md5OfFile(local, progress));
         if (md5 && storedMd5?.equals(md5)) {
           state.skipped++;
           return;
@@ -79,7 +81,6 @@ export function createUploadActivities(clients: StorageClients) {
           if (body) {
             progress.sending(body.length);
             await blob.uploadData(body, {
-              blobHTTPHeaders: md5 ? { blobContentMD5: md5 } : {},
               maxSingleShotSize: tuning.singleShotBytes,
               abortSignal,
             });

@@ -45,9 +45,10 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       : undefined;
   try {
     const { user, home } = input.identity;
-    await prepareTaskDirs(input.nodeRoot, input.dirs.taskDir, input.dirs.workingDir, home, user);
+    const { taskDir, workingDir } = input.dirs;
+    const fresh = await prepareTaskDirs(input.nodeRoot, taskDir, workingDir, home, user);
     try {
-      await downloadResourceFiles(input.resourceFiles, input.dirs.workingDir, local.signal, user);
+      await downloadResourceFiles(input.resourceFiles, workingDir, local.signal, user, fresh);
     } catch (err) {
       if (err instanceof TaskFailure) return { kind: 'failed', info: err.info };
       if (!local.signal.aborted) throw err;

@@ -52,6 +52,23 @@ export function protectDataDir(dataDir: string, users: TaskUsers, log: (l: strin
   }
 }
 
+/** The process's umask, read once (reading it means setting it back); all bits if unknown. */
+const UMASK = (() => {
+  try {
+    const mask = process.umask(0o022);
+    process.umask(mask);
+    return mask;
+  } catch {
+    return 0o777; // a worker thread may not: chmod always
+  }
+})();
+
+/** A new directory with `mode` whatever the umask: a chmod only when the umask masks it. */
+async function mkdirWithMode(dir: string, mode: number): Promise<void> {
+  await mkdir(dir, { mode });
+  if ((mode & UMASK) !== 0) await chmod(dir, mode);
+}
+
 /**
  * Creates `rel` below `base` one level at a time, each new directory with `mode` whatever the
  * umask (mkdir's mode is masked by it).
@@ -61,8 +78,7 @@ export async function makeDirs(base: string, rel: string, mode: number): Promise
   for (const part of rel.split(sep).filter(Boolean)) {
     dir = join(dir, part);
     try {
-      await mkdir(dir);
-      await chmod(dir, mode);
+      await mkdirWithMode(dir, mode);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
@@ -112,22 +128,25 @@ async function isReady(dir: string, user: RunAs): Promise<boolean> {
  * created if missing, then given to the task's user. The parent is the emulator's, so the task
  * cannot have put a symlink in its place; lstat checks anyway.
  */
-async function ownedDir(dir: string, user: RunAs, mode: number): Promise<void> {
+async function ownedDir(dir: string, user: RunAs, mode: number): Promise<boolean> {
   let created = false;
   try {
-    await mkdir(dir);
-    await chmod(dir, mode);
+    await mkdirWithMode(dir, mode);
     created = true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   // Only root can give a directory away (and must, when a task's user changed).
-  if (!IS_ROOT) return;
+  if (!IS_ROOT) return created;
   // Just made by this process: a directory, and nobody else's yet.
-  if (created) return lchown(dir, user.uid, user.gid);
+  if (created) {
+    await lchown(dir, user.uid, user.gid);
+    return true;
+  }
   const st = await lstat(dir);
   if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
   if (st.uid !== user.uid || st.gid !== user.gid) await lchown(dir, user.uid, user.gid);
+  return false;
 }
 
 /**
@@ -136,20 +155,20 @@ async function ownedDir(dir: string, user: RunAs, mode: number): Promise<void> {
  */
 async function makeTaskDir(nodeRoot: string, dir: string): Promise<void> {
   try {
-    await mkdir(dir);
+    await mkdirWithMode(dir, 0o755);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return; // a retry or a requeue: its mode is set already
     if (code !== 'ENOENT') throw err;
     return makeDirs(nodeRoot, relative(nodeRoot, dir), 0o755);
   }
-  await chmod(dir, 0o755);
 }
 
 /**
  * Before an attempt: the task directory (the emulator's: it writes stdout.txt, stderr.txt and the
  * upload logs there), the working directory and the home directory owned by the task's user.
  * The home outlives tasks (every task of the user on the node shares it): one lstat when ready.
+ * True when this call created the working directory (a first attempt: nothing of the task's in it).
  */
 export async function prepareTaskDirs(
   nodeRoot: string,
@@ -157,10 +176,11 @@ export async function prepareTaskDirs(
   workingDir: string,
   home: string,
   user: RunAs,
-): Promise<void> {
+): Promise<boolean> {
   await makeTaskDir(nodeRoot, taskDir);
-  await ownedDir(workingDir, user, 0o755);
-  if (await isReady(home, user)) return;
+  const fresh = await ownedDir(workingDir, user, 0o755);
+  if (await isReady(home, user)) return fresh;
   await makeDirs(nodeRoot, relative(nodeRoot, dirname(home)), 0o755);
   await ownedDir(home, user, 0o700);
+  return fresh;
 }

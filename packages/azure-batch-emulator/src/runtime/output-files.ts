@@ -9,6 +9,7 @@ import { openFileAs } from './as-user';
 import { redact, TaskFailure, userError } from './failure';
 import { expandPattern } from './glob';
 import type { TaskDirs } from './node-layout';
+import { openFileOf } from './owned-files';
 import { isStaleSocket, markStaleSocket, STALE_SOCKET_RETRIES } from './stale-socket';
 import type { RunAs } from './task-user';
 
@@ -54,10 +55,19 @@ interface Source {
 
 /**
  * The file's bytes: read by the emulator when the task runs as its own user, else opened with
- * the task user's rights, so that a symlink to a file the task may not read uploads nothing.
+ * the task user's rights, so that a symlink to a file the task may not read uploads nothing
+ * (in-process when the file plainly is the user's: see owned-files.ts).
  */
-async function openSource(file: string, user: RunAs | undefined, signal: AbortSignal) {
-  if (user?.switched) return openFileAs(user, file, signal);
+async function openSource(
+  file: string,
+  user: RunAs | undefined,
+  dirs: TaskDirs,
+  signal: AbortSignal,
+): Promise<Source> {
+  if (user?.switched) {
+    const own = await openFileOf(user, [dirs.workingDir, dirs.taskDir], file);
+    return own ?? openFileAs(user, file, signal);
+  }
   const size = (await stat(file)).size;
   return { size, stream: createReadStream(file), done: Promise.resolve() };
 }
@@ -117,7 +127,7 @@ export async function uploadOutputFiles(
       let source: Source | undefined;
       for (let attempt = 0; ; attempt++) {
         try {
-          source = await openSource(m.file, user, signal);
+          source = await openSource(m.file, user, dirs, signal);
           ({ status, errorCode } = await putBlob(
             url,
             source,

@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { open } from 'node:fs/promises';
 import { constants } from 'node:os';
+import { launcher, type LaunchEvent } from './launcher';
 
 export interface ProcessSpec {
   argv: string[];
@@ -18,14 +17,13 @@ export type ProcessResult =
   | { kind: 'spawnError'; code: string; message: string }
   | { kind: 'aborted' };
 
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined) return;
+function killGroup(pid: number): void {
   try {
     // Negative pid: the whole process group, so `bash -c "ffmpeg ..."` loses ffmpeg too.
-    process.kill(-child.pid, 'SIGKILL');
+    process.kill(-pid, 'SIGKILL');
   } catch {
     try {
-      child.kill('SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
       // already gone
     }
@@ -43,85 +41,74 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-/** Runs task processes, each in its own process group, and can kill every one of them. */
+/** A started process until it has really exited (an aborted run returns before that). */
+interface Live {
+  pid?: number;
+  gone: Promise<void>;
+}
+
+const exitCode = (e: Extract<LaunchEvent, { t: 'exit' }>) =>
+  e.code ?? (e.signal ? 128 + (constants.signals[e.signal] ?? 0) : -1);
+
+/**
+ * Runs task processes (through the launcher, see launcher.ts), each in its own process group,
+ * and can kill every one of them.
+ */
 export class ProcessTable {
-  /** Children until they have really exited (an aborted run returns before that). */
-  private live = new Map<ChildProcess, Promise<void>>();
+  private live = new Set<Live>();
 
   get count(): number {
     return this.live.size;
   }
 
-  async run(spec: ProcessSpec): Promise<ProcessResult> {
-    if (spec.signal.aborted) return { kind: 'aborted' };
-    // Opened off the event loop: creating a file can take a good part of a millisecond.
-    const [out, err] = await Promise.all([open(spec.stdoutPath, 'w'), open(spec.stderrPath, 'w')]);
-    const closeFiles = () => Promise.all([out.close(), err.close()]);
-    if (spec.user) {
-      const { uid, gid } = spec.user;
-      try {
-        await Promise.all([out.chown(uid, gid), err.chown(uid, gid)]);
-      } catch (e) {
-        await closeFiles();
-        throw e;
-      }
-    }
-    if (spec.signal.aborted) {
-      await closeFiles();
-      return { kind: 'aborted' };
-    }
-    let child: ChildProcess;
-    try {
-      child = spawn(spec.argv[0], spec.argv.slice(1), {
-        cwd: spec.cwd,
-        env: spec.env,
-        stdio: ['ignore', out.fd, err.fd],
-        detached: true,
-        // With uid/gid, libuv also drops the supplementary groups (setgroups(0)) before exec.
-        ...(spec.user ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
-      });
-    } catch (e) {
-      await closeFiles();
-      throw e;
-    }
-    // Listeners before any await: a spawn error is emitted on the next tick.
-    this.live.set(
-      child,
-      new Promise<void>((gone) => {
-        const forget = () => {
-          this.live.delete(child);
-          gone();
-        };
-        child.once('exit', forget);
-        child.once('error', forget);
-      }),
-    );
-    const result = new Promise<ProcessResult>((resolve) => {
+  run(spec: ProcessSpec): Promise<ProcessResult> {
+    if (spec.signal.aborted) return Promise.resolve({ kind: 'aborted' });
+    return new Promise<ProcessResult>((resolve, reject) => {
+      let forget!: () => void;
+      const entry: Live = { gone: new Promise<void>((r) => (forget = r)) };
+      this.live.add(entry);
       let settled = false;
-      const done = (r: ProcessResult) => {
-        if (settled) return;
+      const settle = () => {
+        const first = !settled;
         settled = true;
         spec.signal.removeEventListener('abort', onAbort);
-        resolve(r);
+        return first;
+      };
+      const done = (r: ProcessResult) => {
+        if (settle()) resolve(r);
       };
       const onAbort = () => {
-        killGroup(child);
+        if (entry.pid !== undefined) killGroup(entry.pid);
         done({ kind: 'aborted' });
       };
       spec.signal.addEventListener('abort', onAbort);
-      child.on('error', (e: NodeJS.ErrnoException) =>
-        done({ kind: 'spawnError', code: e.code ?? 'EUNKNOWN', message: e.message }),
-      );
-      child.on('exit', (code, signal) => {
-        // A group member may outlive the leader; it must not keep a slot's work running.
-        killGroup(child);
-        const bySignal = signal ? 128 + (constants.signals[signal] ?? 0) : undefined;
-        done({ kind: 'exited', exitCode: code ?? bySignal ?? -1 });
+      launcher.launch(spec, (e) => {
+        if (e.t === 'started') {
+          entry.pid = e.pid;
+          // Aborted while it was being started.
+          if (settled) killGroup(e.pid);
+          return;
+        }
+        this.live.delete(entry);
+        forget();
+        switch (e.t) {
+          case 'exit':
+            return done({ kind: 'exited', exitCode: exitCode(e) });
+          case 'error':
+            return done({ kind: 'spawnError', code: e.code, message: e.message });
+          case 'fail':
+            if (settle()) reject(new Error(e.message));
+            return;
+          case 'lost':
+            if (entry.pid !== undefined) killGroup(entry.pid);
+            return done({
+              kind: 'spawnError',
+              code: 'ELAUNCHER',
+              message: 'the process launcher exited',
+            });
+        }
       });
     });
-    // The child has its own copies of the descriptors.
-    await closeFiles();
-    return result;
   }
 
   /**
@@ -129,14 +116,12 @@ export class ProcessTable {
    * emulator leaves no task process behind.
    */
   async killAll(timeoutMs = 5000): Promise<void> {
-    const children = [...this.live.entries()];
-    for (const [child] of children) killGroup(child);
+    const entries = [...this.live];
+    for (const e of entries) if (e.pid !== undefined) killGroup(e.pid);
     const deadline = Date.now() + timeoutMs;
-    await Promise.race([Promise.all(children.map(([, gone]) => gone)), sleep(timeoutMs)]);
-    for (const [child] of children) {
-      while (child.pid !== undefined && groupAlive(child.pid) && Date.now() < deadline) {
-        await sleep(10);
-      }
+    await Promise.race([Promise.all(entries.map((e) => e.gone)), sleep(timeoutMs)]);
+    for (const e of entries) {
+      while (e.pid !== undefined && groupAlive(e.pid) && Date.now() < deadline) await sleep(10);
     }
   }
 }

@@ -7,6 +7,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AsUserError, writeFileAs } from './as-user';
 import { redact, TaskFailure, userError } from './failure';
+import { createFileOf } from './owned-files';
 import { isStaleSocket, markStaleSocket, STALE_SOCKET_RETRIES } from './stale-socket';
 import type { RunAs } from './task-user';
 
@@ -98,13 +99,21 @@ async function httpGetResponse(
   }
 }
 
+/** Where a download goes and as whom. */
+interface Target {
+  workingDir: string;
+  signal: AbortSignal;
+  user: RunAs | undefined;
+  /** The working directory was created by this attempt: nothing of the task's is in it yet. */
+  fresh: boolean;
+}
+
 async function download(
   url: string,
   file: string,
   filePath: string,
-  signal: AbortSignal,
   mode: string | undefined,
-  user: RunAs | undefined,
+  { workingDir, signal, user, fresh }: Target,
 ) {
   let res: IncomingMessage;
   try {
@@ -125,6 +134,13 @@ async function download(
   }
   const fileMode = mode ? parseInt(mode, 8) : 0o770;
   if (user?.switched) {
+    const created = fresh
+      ? await createFileOf(user, workingDir, file, fileMode).catch((err: unknown) => {
+          res.destroy();
+          throw err;
+        })
+      : undefined;
+    if (created) return pipeline(res, created);
     // Into a directory the task controls: written with the task user's rights (see as-user.ts).
     try {
       await writeFileAs(user, file, dirname(file), fileMode, res, signal);
@@ -192,30 +208,19 @@ export async function downloadResourceFiles(
   signal: AbortSignal,
   /** The task's user; files are written as it when it is not the emulator's. */
   user?: RunAs,
+  /** True when this attempt created the working directory (see prepareTaskDirs). */
+  fresh = false,
 ): Promise<void> {
+  const target: Target = { workingDir, signal, user, fresh };
   for (const rf of files ?? []) {
     if (rf.httpUrl) {
       const filePath = rf.filePath ?? '';
-      await download(
-        rf.httpUrl,
-        destination(workingDir, filePath),
-        filePath,
-        signal,
-        rf.fileMode,
-        user,
-      );
+      await download(rf.httpUrl, destination(workingDir, filePath), filePath, rf.fileMode, target);
     } else if (rf.storageContainerUrl) {
       const names = await listBlobs(rf.storageContainerUrl, rf.blobPrefix, signal);
       for (const name of names) {
         const file = destination(workingDir, rf.filePath ?? '', name);
-        await download(
-          blobUrl(rf.storageContainerUrl, name),
-          file,
-          name,
-          signal,
-          rf.fileMode,
-          user,
-        );
+        await download(blobUrl(rf.storageContainerUrl, name), file, name, rf.fileMode, target);
       }
     } else {
       throw new TaskFailure(

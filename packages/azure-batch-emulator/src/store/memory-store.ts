@@ -2,6 +2,7 @@
 // snapshots for compaction. Over 300 lines on purpose: one method per record operation, and
 // each one must journal exactly what it changed.
 import { newETag } from '../util/etag';
+import { TaskSharing } from './task-sharing';
 import {
   key,
   type BatchStore,
@@ -102,8 +103,17 @@ export function replayJournal(
 
 const zero = (): Counts => ({ active: 0, running: 0, completed: 0, succeeded: 0, failed: 0 });
 
+let lastNow: Date | undefined;
+
+/** Now, one Date per millisecond: the many records changed in one are then held once. */
+function sharedNow(): Date {
+  const ms = Date.now();
+  if (lastNow?.getTime() !== ms) lastNow = new Date(ms);
+  return lastNow;
+}
+
 function touch(model: { eTag?: string; lastModified?: Date }): void {
-  const now = new Date();
+  const now = sharedNow();
   model.eTag = newETag(now.getTime());
   model.lastModified = now;
 }
@@ -139,6 +149,8 @@ export class MemoryStore implements BatchStore {
   private pools = new Map<string, PoolRecord>();
   private jobs = new Map<string, JobRecord>();
   private seq = 0;
+  /** What each job's tasks share; weak so a removed job's goes with it. */
+  private sharing = new WeakMap<JobRecord, TaskSharing>();
   created: CreatedCounts = { pools: 0, jobs: 0, tasks: 0 };
 
   // Changed since the last changes(), by key (the record's absence means it was removed).
@@ -283,7 +295,13 @@ export class MemoryStore implements BatchStore {
     this.taskChanged(job, task.id);
     return rec;
   }
+  private share(job: JobRecord, task: Task, isNew: boolean) {
+    let sharing = this.sharing.get(job);
+    if (!sharing) this.sharing.set(job, (sharing = new TaskSharing()));
+    sharing.share(task, isNew);
+  }
   private insertTask(job: JobRecord, rec: TaskRecord) {
+    this.share(job, rec.task, true);
     job.tasks.set(key(rec.task.id), rec);
     count(job, rec.task, 1);
     if (rec.task.state === 'active') job.active.add(key(rec.task.id));
@@ -294,6 +312,7 @@ export class MemoryStore implements BatchStore {
     const wasActive = rec.task.state === 'active';
     mutate(rec.task);
     touch(rec.task);
+    this.share(job, rec.task, false);
     count(job, rec.task, 1);
     const isActive = rec.task.state === 'active';
     if (wasActive && !isActive) job.active.delete(k);
