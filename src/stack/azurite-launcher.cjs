@@ -8,8 +8,8 @@
 // appended to `<db>.journal` before the answer leaves: Loki's own dirty-id tracking (meant for
 // incremental adapters) names the changed documents, and each is written as one JSON line (its
 // latest state, or its removal) with a synchronous write, flushed from ServerResponse#writeHead,
-// which every answer goes through. The whole-database save stays on Azurite's 5 s timer and only
-// compacts: it renames the journal to `<db>.journal.1`, saves, then deletes that file. On load,
+// which every answer goes through. The whole-database save stays on Azurite's 5 s timer (spaced
+// out as the index grows, see SAVE_COST_FACTOR) and only compacts: it renames the journal to `<db>.journal.1`, saves, then deletes that file. On load,
 // `.journal.1` then `.journal` are replayed over the saved database. Replaying an entry that the
 // database already holds is harmless: each journal holds every change since it was started, in
 // order, so the last line for a document is its latest state.
@@ -163,10 +163,17 @@ Loki.prototype.loadDatabase = function (options, callback) {
   });
 };
 
+// A whole save serializes every blob's document, so its cost grows with the blobs stored (past
+// a hundred thousand it took most of a core at the 5 s pace). The journal already holds every
+// change, so after a save the timer's next ones are skipped (Loki's `ignoreAutosave`) until this
+// many times its duration has passed; a save on close still runs at once.
+const SAVE_COST_FACTOR = 20;
+
 const saveDatabaseInternal = Loki.prototype.saveDatabaseInternal;
 Loki.prototype.saveDatabaseInternal = function (callback) {
   const journal = journals.get(this);
   if (!journal) return saveDatabaseInternal.call(this, callback);
+  const startedAt = Date.now();
   try {
     journal.flush();
     journal.rotate();
@@ -176,6 +183,11 @@ Loki.prototype.saveDatabaseInternal = function (callback) {
   }
   // The 'fs' adapter serializes synchronously here, then writes a temp file and renames it.
   return saveDatabaseInternal.call(this, (err) => {
+    const pauseMs = (SAVE_COST_FACTOR - 1) * (Date.now() - startedAt) - saveIntervalMs;
+    if (pauseMs > 0) {
+      this.ignoreAutosave = true;
+      setTimeout(() => (this.ignoreAutosave = false), pauseMs).unref();
+    }
     if (!err) journal.dropRotated();
     if (callback) callback(err);
     else if (err) throw err;
