@@ -19,10 +19,33 @@ export function cpuOf(pid: number | undefined): CpuTimes {
       .split(' ')
       .map(Number);
     const ms = (ticks: number) => (ticks * 1000) / TICKS_PER_SECOND;
-    return { selfMs: ms(f[11] + f[12]), childrenMs: ms(f[13] + f[14]) };
+    return {
+      selfMs: ms(f[11] + f[12]),
+      childrenMs: ms(f[13] + f[14]) + liveChildrenMs(pid),
+    };
   } catch {
     return { selfMs: 0, childrenMs: 0 };
   }
+}
+
+/**
+ * CPU of a process's children still running, with theirs: a long-lived child (the emulator's
+ * task launcher) reaps the tasks, so their time reaches the parent only when it exits.
+ */
+function liveChildrenMs(pid: number | undefined): number {
+  let total = 0;
+  try {
+    for (const thread of fs.readdirSync(`/proc/${pid}/task`)) {
+      const children = fs.readFileSync(`/proc/${pid}/task/${thread}/children`, 'utf8');
+      for (const child of children.split(' ').filter(Boolean)) {
+        const times = cpuOf(Number(child));
+        total += times.selfMs + times.childrenMs;
+      }
+    }
+  } catch {
+    // Gone meanwhile, or no such file on this kernel: what was read counts.
+  }
+  return total;
 }
 
 /** Busy and total CPU time of the whole machine so far, in ms (all cores), from /proc/stat. */

@@ -55,8 +55,11 @@ export function createRunResultActivities({ batch, storage }: BatchClients) {
       // One listing of the output container (pages of 1,000), not one request per output.
       const sizes = new Map<string, number>();
       try {
-        for await (const blob of listBlobs(blobService.getContainerClient(args.outputContainer)))
+        for await (const blob of listBlobs(blobService.getContainerClient(args.outputContainer))) {
           sizes.set(blob.name, blob.properties.contentLength ?? 0);
+          // Throttled by the SDK: a long listing (a hundred thousand outputs) keeps the activity alive.
+          beat();
+        }
       } catch (err) {
         if (statusOf(err) !== 404)
           toActivityFailure(err, `list output container ${args.outputContainer}`);
