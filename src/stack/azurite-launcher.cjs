@@ -9,10 +9,11 @@
 // incremental adapters) names the changed documents, and each is written as one JSON line (its
 // latest state, or its removal) with a synchronous write, flushed from ServerResponse#writeHead,
 // which every answer goes through. The whole-database save stays on Azurite's 5 s timer (spaced
-// out as the index grows, see SAVE_COST_FACTOR) and only compacts: it renames the journal to `<db>.journal.1`, saves, then deletes that file. On load,
-// `.journal.1` then `.journal` are replayed over the saved database. Replaying an entry that the
-// database already holds is harmless: each journal holds every change since it was started, in
-// order, so the last line for a document is its latest state.
+// out as the index grows, see SAVE_COST_FACTOR) and only compacts: it renames the journal to
+// `<db>.journal.1`, saves, then deletes that file. On load, `.journal.1` then `.journal` are
+// replayed over the saved database. Replaying an entry that the database already holds is
+// harmless: each journal holds every change since it was started, in order, so the last line for
+// a document is its latest state.
 'use strict';
 
 const fs = require('node:fs');
