@@ -182,8 +182,6 @@ function ensureEmulatorBuild() {
 
 /** The product and the bench, compiled for plain node; tests and scripts/ stay under tsx. */
 const BUILD_SOURCES = ['src', 'bench'];
-const BUILD_DIR = path.join(PROJECT_ROOT, 'dist');
-
 function filesUnder(dir) {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -193,10 +191,17 @@ function filesUnder(dir) {
 }
 
 const isTypeScript = (file) => file.endsWith('.ts') && !file.endsWith('.d.ts');
-/** dist/src/cli/main.js for src/cli/main.ts. */
-const outputOf = (source) =>
-  path.join(BUILD_DIR, path.relative(PROJECT_ROOT, source)).replace(/\.ts$/, '.js');
 const mtimeOf = (file) => fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+
+/** A source's text, or undefined when it went away since it was listed (an editor's save). */
+function readIfPresent(file) {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if (err && err.code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
 
 function linkTarget(file) {
   try {
@@ -215,11 +220,11 @@ function writeAtomically(file, content) {
 }
 
 /** tsconfig.json's options, for CommonJS output (what nodenext means for this package). */
-function transpileOptions(ts) {
-  const file = path.join(PROJECT_ROOT, 'tsconfig.json');
+function transpileOptions(ts, root) {
+  const file = path.join(root, 'tsconfig.json');
   const { config, error } = ts.readConfigFile(file, ts.sys.readFile);
   if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
-  const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, PROJECT_ROOT);
+  const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, root);
   return { ...options, module: ts.ModuleKind.CommonJS, noEmit: false };
 }
 
@@ -229,33 +234,41 @@ function transpileOptions(ts) {
  * Each .ts file newer than its .js (or than tsconfig.json or this file) is transpiled alone:
  * tsconfig.json's isolatedModules makes that exact, and the type check stays
  * `npm run typecheck`'s, as it was under tsx. Outputs of deleted sources are removed; .cjs files
- * are linked, not copied, so their __dirname stays in src/.
+ * are linked, not copied, so their __dirname stays in src/. A source deleted while the build runs
+ * is treated as deleted.
+ * @param {string} [root] the project's root (another one only in the build's own test)
  * @returns {string} what it did
  */
-function ensureProjectBuild() {
-  const settingsMtime = Math.max(
-    mtimeOf(path.join(PROJECT_ROOT, 'tsconfig.json')),
-    mtimeOf(__filename),
-  );
-  const sources = BUILD_SOURCES.flatMap((dir) => filesUnder(path.join(PROJECT_ROOT, dir)));
-  const stale = sources.filter(
+function ensureProjectBuild(root = PROJECT_ROOT) {
+  const buildDir = path.join(root, 'dist');
+  /** dist/src/cli/main.js for src/cli/main.ts. */
+  const outputOf = (source) =>
+    path.join(buildDir, path.relative(root, source)).replace(/\.ts$/, '.js');
+  const settingsMtime = Math.max(mtimeOf(path.join(root, 'tsconfig.json')), mtimeOf(__filename));
+  const listed = BUILD_SOURCES.flatMap((dir) => filesUnder(path.join(root, dir)));
+  const stale = listed.filter(
     (file) =>
-      isTypeScript(file) &&
-      mtimeOf(outputOf(file)) < Math.max(fs.statSync(file).mtimeMs, settingsMtime),
+      isTypeScript(file) && mtimeOf(outputOf(file)) < Math.max(mtimeOf(file), settingsMtime),
   );
+  const vanished = new Set(listed.filter((file) => mtimeOf(file) < 0));
+  let compiled = 0;
   if (stale.length > 0) {
-    const ts = require(require.resolve('typescript', { paths: [PROJECT_ROOT] }));
-    const compilerOptions = transpileOptions(ts);
+    const ts = require(require.resolve('typescript', { paths: [root] }));
+    const compilerOptions = transpileOptions(ts, root);
     for (const file of stale) {
-      const { outputText } = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
-        compilerOptions,
-        fileName: file,
-      });
+      const text = readIfPresent(file);
+      if (text === undefined) {
+        vanished.add(file);
+        continue;
+      }
+      const { outputText } = ts.transpileModule(text, { compilerOptions, fileName: file });
       writeAtomically(outputOf(file), outputText);
+      compiled += 1;
     }
   }
+  const sources = listed.filter((file) => !vanished.has(file));
   for (const file of sources.filter((name) => name.endsWith('.cjs'))) {
-    const link = path.join(BUILD_DIR, path.relative(PROJECT_ROOT, file));
+    const link = path.join(buildDir, path.relative(root, file));
     const target = path.relative(path.dirname(link), file);
     if (linkTarget(link) === target) continue;
     fs.mkdirSync(path.dirname(link), { recursive: true });
@@ -265,12 +278,12 @@ function ensureProjectBuild() {
     fs.renameSync(temp, link);
   }
   const expected = new Set(sources.filter(isTypeScript).map(outputOf));
-  const removed = BUILD_SOURCES.flatMap((dir) => filesUnder(path.join(BUILD_DIR, dir))).filter(
+  const removed = BUILD_SOURCES.flatMap((dir) => filesUnder(path.join(buildDir, dir))).filter(
     (file) => file.endsWith('.js') && !expected.has(file),
   );
   for (const file of removed) fs.rmSync(file, { force: true });
-  if (stale.length === 0 && removed.length === 0) return 'up to date';
-  return `built (${stale.length} file(s) compiled, ${removed.length} removed)`;
+  if (compiled === 0 && removed.length === 0) return 'up to date';
+  return `built (${compiled} file(s) compiled, ${removed.length} removed)`;
 }
 
 function ensureFfmpeg() {

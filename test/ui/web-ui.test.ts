@@ -28,13 +28,17 @@ const FILES = 5;
 /** The counts row of the Current Details table, by column name. */
 type Counts = Record<'tasks' | 'active' | 'running' | 'succeeded' | 'failed' | 'completed', number>;
 
-describe('Temporal Web UI', { skip: browserMissing(), timeout: 90_000 }, () => {
+describe('Temporal Web UI', { skip: browserMissing(), timeout: 180_000 }, () => {
   let tw: TestWorker;
   let browser: Browser;
   let handle: WorkflowHandle<TranscodeWorkflow>;
   let page: Page;
   let uiUrl: string;
   let clips: string;
+  let gate: string;
+  /** The tasks wait while this file exists (the emulator runs them here, as local processes),
+   * so the run page is read while they are in flight however slow the machine is. */
+  const releaseTasks = () => gate && fs.rmSync(gate, { force: true });
   const workflowId = `web-ui-${Date.now()}`;
   const summary = `${FILES} files → mp3 on pool pool-${workflowId}`;
 
@@ -49,14 +53,21 @@ describe('Temporal Web UI', { skip: browserMissing(), timeout: 90_000 }, () => {
     uiUrl = tw.config.temporal.uiUrl;
     clips = fs.mkdtempSync(path.join(os.tmpdir(), 'web-ui-clips-'));
     await makeSampleClips(clips, FILES, 1);
+    // Where the emulator's task user (another account when it runs as root) can look: the
+    // test runner's private TMPDIR is closed to it.
+    const gateDir = fs.mkdtempSync('/tmp/web-ui-gate-');
+    fs.chmodSync(gateDir, 0o755);
+    gate = path.join(gateDir, 'held');
+    fs.writeFileSync(gate, '');
     handle = await tw.client.workflow.start<TranscodeWorkflow>('transcodeWorkflow', {
       taskQueue: tw.taskQueue,
       workflowId,
       args: [
         {
           input: { localDir: clips },
-          // Slow enough to watch: about 12 s of tasks on two nodes.
-          output: { commandTemplate: '/bin/bash -c "sleep 4; ffmpeg -y -i {input} {output}"' },
+          output: {
+            commandTemplate: `/bin/bash -c "while [ -e ${gate} ]; do sleep 0.2; done; ffmpeg -y -i {input} {output}"`,
+          },
           pool: { id: `pool-${workflowId}`, lowPriorityNodes: 2 },
           cleanup: { policy: 'ask', decisionTimeoutMinutes: 10 },
           polling: { minIntervalSeconds: 0.5, maxIntervalSeconds: 1 },
@@ -68,6 +79,8 @@ describe('Temporal Web UI', { skip: browserMissing(), timeout: 90_000 }, () => {
   });
 
   after(async () => {
+    releaseTasks();
+    if (gate) fs.rmSync(path.dirname(gate), { recursive: true, force: true });
     await browser?.close();
     // Never leave a run waiting for a decision if a step failed.
     await handle?.terminate('web-ui test ended').catch(() => undefined);
@@ -159,24 +172,25 @@ describe('Temporal Web UI', { skip: browserMissing(), timeout: 90_000 }, () => {
     }
     assert.equal(shownSummary, summary, 'the Summary panel does not show the static summary');
 
-    const running = await currentDetailsUntil(
-      // The first poll's counts (before it, the table still shows zeros), while tasks are left.
-      (text, c) =>
-        /^Phase: running/.test(text) &&
-        c.active + c.running + c.completed === FILES &&
-        c.completed < FILES,
-      40_000,
-    );
-    const c = running.counts;
-    assert.equal(c.tasks, FILES, running.text);
-    assert.ok(c.completed < FILES, `read after every task had finished: ${running.text}`);
-    assert.equal(c.succeeded + c.failed, c.completed, running.text);
-    assert.match(running.text, new RegExp(`pool: pool-${workflowId} \\(steady\\)`));
-    assert.match(running.text, /Nodes[^:]*: .*\d+ (idle|running)/);
-    // What the UI showed is what the workflow knew then (counts only grow).
-    const progress = await handle.query(progressQuery);
-    assert.ok(progress.tasks.counts.completed >= c.completed);
-    await browser.screenshot('02-run-current-details-running');
+    try {
+      const running = await currentDetailsUntil(
+        // The first poll's counts (before it, the table still shows zeros): the tasks are held.
+        (text, c) => /^Phase: running/.test(text) && c.active + c.running === FILES,
+        60_000,
+      );
+      const c = running.counts;
+      assert.equal(c.tasks, FILES, running.text);
+      assert.equal(c.completed, 0, running.text);
+      assert.equal(c.succeeded + c.failed, 0, running.text);
+      assert.match(running.text, new RegExp(`pool: pool-${workflowId} \\(steady\\)`));
+      assert.match(running.text, /Nodes[^:]*: .*\d+ (idle|running)/);
+      // What the UI showed is what the workflow knew then.
+      const progress = await handle.query(progressQuery);
+      assert.equal(progress.tasks.counts.active + progress.tasks.counts.running, FILES);
+      await browser.screenshot('02-run-current-details-running');
+    } finally {
+      releaseTasks();
+    }
   });
 
   test('approveCleanup sent from the UI lets the run finish: Completed', async () => {
