@@ -23,6 +23,7 @@ const path = require('node:path');
 const azuriteMain = require.resolve('azurite/dist/src/blob/main.js');
 // The same LokiJS module instance Azurite will load.
 const Loki = require(require.resolve('lokijs', { paths: [path.dirname(azuriteMain)] }));
+require('./loki-index-update.cjs').keepIndexPlacesOnUpdate(Loki);
 
 // How often the whole index is saved (compacting the journal); Azurite's own default, 5 s.
 const saveIntervalMs = Number(process.env.AZURITE_INDEX_SAVE_MS) || 5000;

@@ -1,0 +1,2 @@
+/** Makes Loki keep a document's place in each binary index when an update leaves its value. */
+export declare function keepIndexPlacesOnUpdate(Loki: unknown): void;
