@@ -36,7 +36,7 @@ async function runBenchmarks(env: BenchEnv, options: BenchOptions, startedMs: nu
       return undefined;
     }
   };
-  const base = {
+  const base: Omit<Summary, keyof ReturnType<typeof targetsOf>> = {
     quick: options.quick,
     startedAt: new Date(startedMs).toISOString(),
     durationMs: 0,
@@ -47,18 +47,31 @@ async function runBenchmarks(env: BenchEnv, options: BenchOptions, startedMs: nu
     emulator: { ...EMULATOR_ENV },
     workerLog: env.logFile,
     startup: benchStartup(env),
-    // P3 last: its tasks and blobs leave the stack busier than they found it. P2 brings up a
-    // stack of its own (the emulator's default delays) and stops it before the next section.
-    p1: await section('p1', () => benchEndToEnd(env, sizes.p1, say)),
-    p4: await section('p4', () => benchUpload(env, sizes.p4, say)),
-    tutorial: await section('tutorial', () => benchTutorial(env, sizes.tutorial, say)),
-    p2: await section('p2', () => benchNaive(sizes.p2, say)),
-    p5: await section('p5', () => benchManyRuns(env, sizes.p5, say)),
-    p3: await section('p3', () => benchScaleWithProfile(env, sizes.p3, say)),
     failed,
   };
-  base.durationMs = Date.now() - startedMs;
-  return { ...base, ...targetsOf(base, sizes) } satisfies Summary;
+  const summary = () => {
+    base.durationMs = Date.now() - startedMs;
+    return { ...base, ...targetsOf(base, sizes) } satisfies Summary;
+  };
+  // A long run stopped halfway keeps the sections it finished (beside the worker's log).
+  const progressFile = env.logFile.replace(/\.log$/, '.json');
+  const saved = () => fs.writeFileSync(progressFile, `${JSON.stringify(summary())}\n`);
+  say(`each section's figures are saved in ${progressFile} as it ends`);
+  // P3 last: its tasks and blobs leave the stack busier than they found it. P2 brings up a
+  // stack of its own (the emulator's default delays) and stops it before the next section.
+  base.p1 = await section('p1', () => benchEndToEnd(env, sizes.p1, say));
+  saved();
+  base.p4 = await section('p4', () => benchUpload(env, sizes.p4, say));
+  saved();
+  base.tutorial = await section('tutorial', () => benchTutorial(env, sizes.tutorial, say));
+  saved();
+  base.p2 = await section('p2', () => benchNaive(sizes.p2, say));
+  saved();
+  base.p5 = await section('p5', () => benchManyRuns(env, sizes.p5, say));
+  saved();
+  base.p3 = await section('p3', () => benchScaleWithProfile(env, sizes.p3, say));
+  saved();
+  return summary();
 }
 
 async function main(): Promise<void> {

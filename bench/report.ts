@@ -7,6 +7,7 @@ import type { P2Figures } from './p2-naive';
 import type { P3Figures } from './p3-scale';
 import type { P4Figures } from './p4-upload';
 import type { P5Figures } from './p5-many-runs';
+import type { benchStartup } from './startup';
 import type { TutorialFigures } from './tutorial';
 
 /** How a value compares with its target; `reported` has no target, only a value. */
@@ -147,6 +148,8 @@ export interface Summary {
   machine: { cpus: number; note: string };
   emulator: Record<string, string>;
   workerLog: string;
+  /** Time to the client's first request, and the like (bench/startup.ts). */
+  startup: ReturnType<typeof benchStartup>;
   p1?: P1Figures;
   p2?: P2Figures;
   p3?: P3Figures;
