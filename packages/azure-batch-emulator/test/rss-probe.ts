@@ -1,10 +1,13 @@
 // Not a test: a probe of the emulator's memory with N tasks (default 100,000) in one job, each
 // shaped like the product's (a SAS resource file, two output files with container SAS URLs).
-// Run: node --expose-gc --import tsx packages/azure-batch-emulator/test/rss-probe.ts [N]
+// With --run the tasks are run to completion instead (`/bin/true`, no files: there is no
+// storage here) and the heap is measured again once all have completed.
+// Run: node --expose-gc --import tsx packages/azure-batch-emulator/test/rss-probe.ts [N] [--run]
 import type { BatchServiceModels } from '@azure/batch';
-import { batchClient, poolSpec, removeDir, startTestEmulator } from './helpers';
+import { batchClient, poolSpec, removeDir, startTestEmulator, waitFor } from './helpers';
 
-const TOTAL = Number(process.argv[2] ?? 100_000);
+const TOTAL = Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 100_000);
+const RUN = process.argv.includes('--run');
 const sas = `sv=2024-05-04&se=2026-12-01T00%3A00%3A00Z&sr=c&sp=r&sig=${'x'.repeat(44)}`;
 const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
@@ -13,7 +16,7 @@ async function main() {
   const emu = await startTestEmulator({});
   const client = batchClient(emu);
   await client.pool.add(
-    poolSpec('probe', { vmSize: 'STANDARD_D2s_v3', targetDedicatedNodes: 0, taskSlotsPerNode: 8 }),
+    poolSpec('probe', { vmSize: 'STANDARD_D2s_v3', targetDedicatedNodes: 0, taskSlotsPerNode: 16 }),
   );
   await client.job.add({ id: 'big', poolInfo: { poolId: 'probe' } });
   gc();
@@ -23,6 +26,7 @@ async function main() {
   for (let c = 0; c < TOTAL / 100; c++) {
     const tasks: BatchServiceModels.TaskAddParameter[] = Array.from({ length: 100 }, (_, i) => {
       const id = `task-${String(c * 100 + i).padStart(6, '0')}`;
+      if (RUN) return { id, commandLine: '/bin/true' };
       return {
         id,
         displayName: `some/prefix/input-file-${id}.mp4`,
@@ -82,6 +86,34 @@ async function main() {
       taskCountsMs: countMs.toFixed(1),
     }),
   );
+  if (RUN) {
+    const runStarted = Date.now();
+    await client.pool.resize('probe', { targetDedicatedNodes: 4 });
+    await waitFor(
+      'every task completed',
+      async () => {
+        const { taskCounts } = await client.job.getTaskCounts('big');
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+        return taskCounts.completed === TOTAL ? taskCounts : undefined;
+      },
+      3_600_000,
+      1000,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    gc();
+    const completed = process.memoryUsage();
+    console.log(
+      JSON.stringify({
+        completed: TOTAL,
+        runSeconds: (Date.now() - runStarted) / 1000,
+        heapUsedDeltaMb: mb(completed.heapUsed - base.heapUsed),
+        bytesPerCompletedTask: Math.round((completed.heapUsed - base.heapUsed) / TOTAL),
+        bytesAddedByCompletion: Math.round((completed.heapUsed - after.heapUsed) / TOTAL),
+        rssMb: mb(completed.rss),
+        peakRssMb: mb(Math.max(peakRss, completed.rss)),
+      }),
+    );
+  }
   await emu.stop();
   removeDir(emu.dataDir);
 }
