@@ -16,7 +16,7 @@ async function main() {
   const emu = await startTestEmulator({});
   const client = batchClient(emu);
   await client.pool.add(
-    poolSpec('probe', { vmSize: 'STANDARD_D2s_v3', targetDedicatedNodes: 0, taskSlotsPerNode: 16 }),
+    poolSpec('probe', { vmSize: 'STANDARD_D2s_v3', targetDedicatedNodes: 0, taskSlotsPerNode: 8 }),
   );
   await client.job.add({ id: 'big', poolInfo: { poolId: 'probe' } });
   gc();
