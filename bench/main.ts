@@ -22,20 +22,6 @@ async function runBenchmarks(env: BenchEnv, options: BenchOptions, startedMs: nu
   const say = (line: string) =>
     process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)} s] ${line}\n`);
   const failed: Partial<Record<Section, string>> = {};
-  /**
-   * Runs a wanted section; one that fails is reported (its figures null, the reason in
-   * `failed`) and the others still run: one broken section must not hide every other figure.
-   */
-  const section = async <T>(name: Section, run: () => Promise<T>): Promise<T | undefined> => {
-    if (!options.only.includes(name)) return undefined;
-    try {
-      return await run();
-    } catch (err) {
-      failed[name] = err instanceof Error ? err.message : String(err);
-      say(`${name.toUpperCase()} FAILED: ${failed[name]}`);
-      return undefined;
-    }
-  };
   const base: Omit<Summary, keyof ReturnType<typeof targetsOf>> = {
     quick: options.quick,
     startedAt: new Date(startedMs).toISOString(),
@@ -55,22 +41,30 @@ async function runBenchmarks(env: BenchEnv, options: BenchOptions, startedMs: nu
   };
   // A long run stopped halfway keeps the sections it finished (beside the worker's log).
   const progressFile = env.logFile.replace(/\.log$/, '.json');
-  const saved = () => fs.writeFileSync(progressFile, `${JSON.stringify(summary())}\n`);
   say(`each section's figures are saved in ${progressFile} as it ends`);
+  /**
+   * Runs a wanted section and saves the summary so far; one that fails is reported (its figures
+   * null, the reason in `failed`) and the others still run: one broken section must not hide
+   * every other figure.
+   */
+  const section = async <K extends Section>(name: K, run: () => Promise<Summary[K]>) => {
+    if (!options.only.includes(name)) return;
+    try {
+      base[name] = await run();
+    } catch (err) {
+      failed[name] = err instanceof Error ? err.message : String(err);
+      say(`${name.toUpperCase()} FAILED: ${failed[name]}`);
+    }
+    fs.writeFileSync(progressFile, `${JSON.stringify(summary())}\n`);
+  };
   // P3 last: its tasks and blobs leave the stack busier than they found it. P2 brings up a
   // stack of its own (the emulator's default delays) and stops it before the next section.
-  base.p1 = await section('p1', () => benchEndToEnd(env, sizes.p1, say));
-  saved();
-  base.p4 = await section('p4', () => benchUpload(env, sizes.p4, say));
-  saved();
-  base.tutorial = await section('tutorial', () => benchTutorial(env, sizes.tutorial, say));
-  saved();
-  base.p2 = await section('p2', () => benchNaive(sizes.p2, say));
-  saved();
-  base.p5 = await section('p5', () => benchManyRuns(env, sizes.p5, say));
-  saved();
-  base.p3 = await section('p3', () => benchScaleWithProfile(env, sizes.p3, say));
-  saved();
+  await section('p1', () => benchEndToEnd(env, sizes.p1, say));
+  await section('p4', () => benchUpload(env, sizes.p4, say));
+  await section('tutorial', () => benchTutorial(env, sizes.tutorial, say));
+  await section('p2', () => benchNaive(sizes.p2, say));
+  await section('p5', () => benchManyRuns(env, sizes.p5, say));
+  await section('p3', () => benchScaleWithProfile(env, sizes.p3, say));
   return summary();
 }
 

@@ -182,6 +182,7 @@ function ensureEmulatorBuild() {
 
 /** The product and the bench, compiled for plain node; tests and scripts/ stay under tsx. */
 const BUILD_SOURCES = ['src', 'bench'];
+
 function filesUnder(dir) {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -246,11 +247,15 @@ function ensureProjectBuild(root = PROJECT_ROOT) {
     path.join(buildDir, path.relative(root, source)).replace(/\.ts$/, '.js');
   const settingsMtime = Math.max(mtimeOf(path.join(root, 'tsconfig.json')), mtimeOf(__filename));
   const listed = BUILD_SOURCES.flatMap((dir) => filesUnder(path.join(root, dir)));
+  // One stat per source: -1 for one deleted since it was listed.
+  const mtimes = new Map(listed.map((file) => [file, mtimeOf(file)]));
+  const vanished = new Set(listed.filter((file) => mtimes.get(file) < 0));
   const stale = listed.filter(
     (file) =>
-      isTypeScript(file) && mtimeOf(outputOf(file)) < Math.max(mtimeOf(file), settingsMtime),
+      isTypeScript(file) &&
+      !vanished.has(file) &&
+      mtimeOf(outputOf(file)) < Math.max(mtimes.get(file), settingsMtime),
   );
-  const vanished = new Set(listed.filter((file) => mtimeOf(file) < 0));
   let compiled = 0;
   if (stale.length > 0) {
     const ts = require(require.resolve('typescript', { paths: [root] }));
