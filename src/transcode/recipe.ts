@@ -30,6 +30,17 @@ export function recordMetadata(record: OutputRecord): Record<string, string> {
   return { [RECORD_INPUT_MD5]: record.inputMd5, [RECORD_RECIPE]: record.recipe };
 }
 
+/**
+ * The record as the headers of the output's upload (Batch's `uploadHeaders`, passed to Put
+ * Blob): the output is stored with its record, and no request per output is needed after.
+ */
+export function recordUploadHeaders(record: OutputRecord): { name: string; value: string }[] {
+  return Object.entries(recordMetadata(record)).map(([name, value]) => ({
+    name: `x-ms-meta-${name}`,
+    value,
+  }));
+}
+
 /** The record read back from blob metadata (names compared case-insensitively), if complete. */
 export function recordFromMetadata(
   metadata: Record<string, string> | undefined,

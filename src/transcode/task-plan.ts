@@ -28,6 +28,8 @@ export interface TaskPlan {
   localInput: string;
   localOutput: string;
   commandLine: string;
+  /** The input's identity (InputFile.md5), when known: recorded on the output it makes. */
+  inputMd5?: string;
 }
 
 /** `dir/a.b.mp4` → `a.b.mp3` (the tutorial dropped inner dots; we keep them). */
@@ -79,6 +81,7 @@ export function planTasksFrom(
         .join(localInput)
         .split('{output}')
         .join(localOutput),
+      ...(file.md5 ? { inputMd5: file.md5 } : {}),
     };
   });
 }

@@ -19,6 +19,7 @@ import {
   type TranscodeWorkflow,
 } from '../../src/transcode';
 import { runCli } from '../helpers/cli';
+import { activityResults } from '../helpers/history';
 import { testConfig } from '../helpers/stack';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 
@@ -96,6 +97,10 @@ describe('incremental runs', () => {
         .digest('base64'),
     );
     assert.equal(stamped.metadata?.[RECORD_RECIPE], recipeHash(COMMAND, 'out'));
+    // Stored by each output's upload (its task asked for it): nothing left to write after.
+    assert.deepEqual(await activityResults(tw.client, `${id}-1`, 'stampOutputs'), [
+      { stamped: 0, alreadyRecorded: 10, missing: 0 },
+    ]);
 
     fs.appendFileSync(path.join(dir, names[3]), 'changed\n');
     await outputs.deleteBlob(outputOf(names[7]));

@@ -1,6 +1,6 @@
 // Incremental runs: once the tasks are final, the output of every task that succeeded gets the
-// record of what made it (storage/records.ts). Which tasks succeeded is asked of Batch here, so
-// no list of them passes through the workflow's history.
+// record of what made it (storage/records.ts), unless its upload stored it already. Which tasks
+// succeeded is asked of Batch here, so no list of them passes through the workflow's history.
 import { Context } from '@temporalio/activity';
 import { toActivityFailure } from '../errors';
 import { readManifest, stampRecords, type OutputToStamp } from '../storage';
@@ -50,16 +50,15 @@ export function createStampActivities({ batch, storage }: BatchClients) {
       commandTemplate: string;
       files?: InputFile[];
       manifest?: ManifestRef;
-    }): Promise<{ stamped: number; missing: number }> {
+    }): Promise<{ stamped: number; alreadyRecorded: number; missing: number }> {
       const succeeded = await succeededTaskIds(batch, args.jobId);
       const outputs: OutputToStamp[] = [];
       const collect = (files: InputFile[], firstIndex: number, total: number) => {
         const tasks = planTasksFrom(files, firstIndex, total, args.extension, args.commandTemplate);
-        tasks.forEach((task, i) => {
-          const inputMd5 = files[i].md5;
-          if (inputMd5 && succeeded.has(task.taskId))
-            outputs.push({ outputBlob: task.outputBlob, inputMd5 });
-        });
+        for (const task of tasks) {
+          if (task.inputMd5 && succeeded.has(task.taskId))
+            outputs.push({ outputBlob: task.outputBlob, inputMd5: task.inputMd5 });
+        }
       };
       if (args.manifest) {
         let index = 0;

@@ -7,6 +7,8 @@ import { blobUrlWithSas, containerSasUrl, readManifest } from '../storage';
 import {
   planTasks,
   planTasksFrom,
+  recipeHash,
+  recordUploadHeaders,
   type InputFile,
   type ManifestRef,
   type TaskPlan,
@@ -90,6 +92,7 @@ export function createTaskActivities(clients: BatchClients) {
         'create-write',
         expiresOn,
       );
+      const recipe = recipeHash(args.commandTemplate, args.extension);
       const toParameter = (task: TaskPlan): BatchServiceModels.TaskAddParameter => ({
         id: task.taskId,
         displayName: task.inputBlob.slice(0, 1024),
@@ -100,7 +103,16 @@ export function createTaskActivities(clients: BatchClients) {
         outputFiles: [
           {
             filePattern: task.localOutput,
-            destination: { container: { containerUrl: outputSas, path: task.outputBlob } },
+            destination: {
+              container: {
+                containerUrl: outputSas,
+                path: task.outputBlob,
+                // The output is stored with its record (what made it), for incremental runs.
+                ...(task.inputMd5
+                  ? { uploadHeaders: recordUploadHeaders({ inputMd5: task.inputMd5, recipe }) }
+                  : {}),
+              },
+            },
             uploadOptions: { uploadCondition: 'tasksuccess' },
           },
           {

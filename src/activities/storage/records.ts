@@ -1,6 +1,6 @@
-// Incremental runs: what made each output, recorded in its blob's metadata once its task has
-// succeeded (Batch's output upload cannot set metadata), and the selection of the inputs whose
-// output is not already stored with the record of the same input and recipe.
+// Incremental runs: what made each output, recorded in its blob's metadata (by its upload, or
+// once its task has succeeded), and the selection of the inputs whose output is not already
+// stored with the record of the same input and recipe.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -10,6 +10,7 @@ import type { BlobItem, ContainerClient } from '@azure/storage-blob';
 import { statusOf, toActivityFailure } from '../errors';
 import {
   etagIdentity,
+  isReusable,
   outputNameFor,
   partitionByRecord,
   recordFromMetadata,
@@ -78,6 +79,25 @@ async function eachBounded<T>(
   await Promise.all(Array.from({ length: Math.max(1, atOnce) }, runner));
 }
 
+/** The records of the stored outputs among `names` (unrecorded ones too), in one listing. */
+async function storedRecords(
+  clients: StorageClients,
+  containerName: string,
+  names: Set<string>,
+): Promise<Map<string, OutputRecord | undefined>> {
+  const records = new Map<string, OutputRecord | undefined>();
+  try {
+    const container = clients.blobService.getContainerClient(containerName);
+    for await (const blob of listWithProperties(container, { includeMetadata: true })) {
+      if (names.has(blob.name)) records.set(blob.name, recordFromMetadata(blob.metadata));
+    }
+  } catch (err) {
+    // No output container yet: nothing stored.
+    if (statusOf(err) !== 404) toActivityFailure(err, `list output container ${containerName}`);
+  }
+  return records;
+}
+
 export function createRecordActivities(clients: StorageClients) {
   const { blobService } = clients;
 
@@ -111,26 +131,6 @@ export function createRecordActivities(clients: StorageClients) {
     }
   }
 
-  /** The records of the stored outputs among `names`, in one listing of the container. */
-  async function storedRecords(
-    containerName: string,
-    names: Set<string>,
-  ): Promise<Map<string, OutputRecord>> {
-    const records = new Map<string, OutputRecord>();
-    try {
-      const container = blobService.getContainerClient(containerName);
-      for await (const blob of listWithProperties(container, { includeMetadata: true })) {
-        if (!names.has(blob.name)) continue;
-        const record = recordFromMetadata(blob.metadata);
-        if (record) records.set(blob.name, record);
-      }
-    } catch (err) {
-      // No output container yet: nothing to reuse.
-      if (statusOf(err) !== 404) toActivityFailure(err, `list output container ${containerName}`);
-    }
-    return records;
-  }
-
   async function selectFrom(
     files: InputFile[],
     args: {
@@ -144,7 +144,7 @@ export function createRecordActivities(clients: StorageClients) {
     await identify(args.source, files);
     if (args.force) return { convert: files, reused: [] as InputFile[] };
     const outputOf = (file: InputFile) => outputNameFor(file.blobName, args.extension);
-    const stored = await storedRecords(args.outputContainer, new Set(files.map(outputOf)));
+    const stored = await storedRecords(clients, args.outputContainer, new Set(files.map(outputOf)));
     return partitionByRecord(
       files,
       (file) => (file.md5 ? { inputMd5: file.md5, recipe: args.recipe } : undefined),
@@ -190,29 +190,44 @@ export function createRecordActivities(clients: StorageClients) {
 }
 
 /**
- * Records in each output's metadata the input and recipe that made it (one call per output,
- * a few at once; Blob storage has no batch form). An output gone meanwhile is counted missing.
+ * Records in each output's metadata the input and recipe that made it. Outputs uploaded with
+ * their record (addTasks asks Batch for it) already carry it: one listing finds them, and only
+ * the others get a call each (Blob storage has no batch form). An output gone is counted missing.
  */
 export async function stampRecords(
   clients: StorageClients,
   container: string,
   recipe: string,
   outputs: OutputToStamp[],
-): Promise<{ stamped: number; missing: number }> {
+): Promise<{ stamped: number; alreadyRecorded: number; missing: number }> {
   const containerClient = clients.blobService.getContainerClient(container);
+  const stored = await storedRecords(clients, container, new Set(outputs.map((o) => o.outputBlob)));
   let stamped = 0;
+  let alreadyRecorded = 0;
   let missing = 0;
-  await eachBounded(outputs, clients.concurrency ?? STAMPING_AT_ONCE, async (output) => {
+  const toStamp = outputs.filter((output) => {
+    if (!stored.has(output.outputBlob)) {
+      // Gone since its task uploaded it: the next run converts it again.
+      missing++;
+      return false;
+    }
+    const wanted = { inputMd5: output.inputMd5, recipe };
+    if (isReusable(stored.get(output.outputBlob), wanted)) {
+      alreadyRecorded++;
+      return false;
+    }
+    return true;
+  });
+  await eachBounded(toStamp, clients.concurrency ?? STAMPING_AT_ONCE, async (output) => {
     try {
       await containerClient
         .getBlobClient(output.outputBlob)
         .setMetadata(recordMetadata({ inputMd5: output.inputMd5, recipe }));
       stamped++;
     } catch (err) {
-      // Gone since its task uploaded it: the next run converts it again.
       if (statusOf(err) === 404) missing++;
       else toActivityFailure(err, `record metadata of ${output.outputBlob}`);
     }
   });
-  return { stamped, missing };
+  return { stamped, alreadyRecorded, missing };
 }
