@@ -55,6 +55,11 @@ export async function probeTemporal(
  * variables when the TLS handshake fails, an Error naming the address when nothing answers, the
  * original error when a connection of our own succeeds.
  */
+/** Temporal is not reachable at the address: the message says where and what to check. */
+export class TemporalUnreachableError extends Error {
+  override name = 'TemporalUnreachableError';
+}
+
 export async function explainConnectFailure(
   err: unknown,
   options: Pick<ConnectionOptions, 'address' | 'tls'>,
@@ -71,9 +76,12 @@ export async function explainConnectFailure(
     ]);
   }
   if (problem.stage === 'tls') {
-    return new Error(`Temporal at ${address} did not answer: ${problem.reason}`, { cause: err });
+    return new TemporalUnreachableError(
+      `Temporal at ${address} did not answer: ${problem.reason}`,
+      { cause: err },
+    );
   }
-  return new Error(
+  return new TemporalUnreachableError(
     `Cannot connect to Temporal at ${address}: ${problem.reason}. Is it running, and is ` +
       'TEMPORAL_ADDRESS (or the profile’s address) right?',
     { cause: err },

@@ -30,7 +30,7 @@ import {
 } from './config';
 import { dataConverter } from './payload-codec';
 import { hostTaskQueue } from './transcode/input';
-import { explainConnectFailure } from './temporal-connect-error';
+import { explainConnectFailure, TemporalUnreachableError } from './temporal-connect-error';
 import { workflowBundlePath } from './workflow-bundle';
 
 /** Sent to a parent that started the worker with an IPC channel, once it polls. */
@@ -190,7 +190,9 @@ async function run(): Promise<void> {
 
 if (require.main === module) {
   run().catch((err: unknown) => {
-    console.error(err instanceof ConfigError ? err.message : err);
+    console.error(
+      err instanceof ConfigError || err instanceof TemporalUnreachableError ? err.message : err,
+    );
     process.exit(1);
   });
 }

@@ -2,6 +2,7 @@
 // lives in src/cli/commands; this builds the program and turns errors into exit codes.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config';
+import { TemporalUnreachableError } from '../temporal-connect-error';
 import { addApproveCleanupCommand } from './commands/approve-cleanup';
 import { addCancelCommand } from './commands/cancel';
 import { addResultCommand, addWatchCommand } from './commands/follow';
@@ -49,7 +50,8 @@ if (require.main === module) {
         console.error(`No such run: ${err.workflowId ?? err.message}. Check the id.`);
         process.exit(2);
       }
-      console.error(err);
+      // Nothing to debug in our code: what to check is in the message.
+      console.error(err instanceof TemporalUnreachableError ? err.message : err);
       process.exit(1);
     });
 }

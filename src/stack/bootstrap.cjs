@@ -358,38 +358,66 @@ function ensureChromium() {
   return 'missing (Web UI test skipped)';
 }
 
+/**
+ * `bootstrap.cjs [mode] --then <script> [args...]`: the script to run in this same process once
+ * the bootstrap is done (npm run client, npm start), saving a second Node start on every command.
+ * @returns {{ mode: string | undefined, then: { script: string, args: string[] } | undefined }}
+ */
+function parseArgs(argv) {
+  const at = argv.indexOf('--then');
+  const own = at < 0 ? argv : argv.slice(0, at);
+  const then =
+    at < 0
+      ? undefined
+      : { script: path.resolve(PROJECT_ROOT, argv[at + 1]), args: argv.slice(at + 2) };
+  return { mode: own[0], then };
+}
+
+/** Runs `then` as this process's main module, as `node <script> <args>` would. */
+function runMain(then) {
+  process.argv = [process.argv[0], then.script, ...then.args];
+  require('node:module').runMain();
+}
+
 function main() {
   const started = Date.now();
+  const { mode, then } = parseArgs(process.argv.slice(2));
   try {
-    const modules = ensureNodeModules();
-    const emulator = ensureEmulatorBuild();
-    // `bootstrap.cjs emulator` (npm run emulator): what the emulator alone needs.
-    if (process.argv[2] === 'emulator') {
-      log(`ready in ${Date.now() - started} ms: node_modules ${modules}; emulator ${emulator}`);
-      return;
-    }
-    const project = ensureProjectBuild();
-    // `bootstrap.cjs build` (npm run client, npm run worker): the JavaScript only, and silent when
-    // nothing changed, since it runs before every command.
-    if (process.argv[2] === 'build') {
-      if (modules !== 'present' || emulator !== 'up to date' || project !== 'up to date') {
-        log(`ready in ${Date.now() - started} ms: emulator ${emulator}; project ${project}`);
-      }
-      return;
-    }
-    const temporal = ensureTemporalCli();
-    const ffmpeg = ensureFfmpeg();
-    // `bootstrap.cjs test` (npm test, CI): Chromium too, which only the browser test needs.
-    const chromium = process.argv[2] === 'test' ? `; chromium ${ensureChromium()}` : '';
-    log(
-      `ready in ${Date.now() - started} ms: node_modules ${modules}; ` +
-        `temporal ${temporal.path} (${temporal.source}); ffmpeg ${ffmpeg}${chromium}; ` +
-        `emulator ${emulator}; project ${project}`,
-    );
+    bootstrap(mode, started);
   } catch (err) {
     log(`error: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
+  if (then) runMain(then);
+}
+
+/** What `mode` needs on this machine, checked (and built or installed when missing). */
+function bootstrap(mode, started) {
+  const modules = ensureNodeModules();
+  const emulator = ensureEmulatorBuild();
+  // `bootstrap.cjs emulator` (npm run emulator): what the emulator alone needs.
+  if (mode === 'emulator') {
+    log(`ready in ${Date.now() - started} ms: node_modules ${modules}; emulator ${emulator}`);
+    return;
+  }
+  const project = ensureProjectBuild();
+  // `bootstrap.cjs build` (npm run client, npm run worker): the JavaScript only, and silent when
+  // nothing changed, since it runs before every command.
+  if (mode === 'build') {
+    if (modules !== 'present' || emulator !== 'up to date' || project !== 'up to date') {
+      log(`ready in ${Date.now() - started} ms: emulator ${emulator}; project ${project}`);
+    }
+    return;
+  }
+  const temporal = ensureTemporalCli();
+  const ffmpeg = ensureFfmpeg();
+  // `bootstrap.cjs test` (npm test, CI): Chromium too, which only the browser test needs.
+  const chromium = mode === 'test' ? `; chromium ${ensureChromium()}` : '';
+  log(
+    `ready in ${Date.now() - started} ms: node_modules ${modules}; ` +
+      `temporal ${temporal.path} (${temporal.source}); ffmpeg ${ffmpeg}${chromium}; ` +
+      `emulator ${emulator}; project ${project}`,
+  );
 }
 
 module.exports = {

@@ -170,6 +170,8 @@ describe('Temporal over TLS (TEMPORAL_ADDRESS + TEMPORAL_TLS_* via envconfig)', 
     const result = await cli({ TEMPORAL_ADDRESS: '127.0.0.1:1' }, 'status', 'x');
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /Cannot connect to Temporal at 127\.0\.0\.1:1: .*ECONNREFUSED/);
+    // The message alone: no stack trace for a server that is not there.
+    assert.doesNotMatch(result.stderr, /^\s+at /m);
     assert.ok(result.ms < 30_000, `took ${result.ms} ms`);
   });
 
