@@ -67,6 +67,14 @@ export async function startTemporal(options: TemporalOptions): Promise<TemporalS
       String(await freePort()),
       '--db-filename',
       path.join(dir, 'temporal.db'),
+      // A write-ahead log synced at checkpoints, not at each commit: every workflow task and
+      // activity dispatch is a commit. A killed or restarted server loses nothing (the log is
+      // replayed); only a power loss could drop the last commits, which the activities'
+      // idempotence covers (README, the data dir).
+      '--sqlite-pragma',
+      'journal_mode=wal',
+      '--sqlite-pragma',
+      'synchronous=normal',
       '--log-level',
       'warn',
       // The timer queue otherwise batches timers to a 1 s grain: a 50 ms poll timer fired after
