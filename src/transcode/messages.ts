@@ -1,8 +1,16 @@
 // The workflow's messages: signals and updates to decide the cleanup or cancel, the progress
 // query, and one strict check of their payloads shared by the workflow and the client. A
 // malformed payload changes nothing: the signal is recorded as rejected, the update refused.
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { Progress } from './progress';
+
+// The definitions as @temporalio/workflow's defineSignal/defineUpdate/defineQuery make them (a
+// type and a name), written here so that the client does not load the workflow package.
+const defineSignal = <Args extends unknown[]>(name: string) =>
+  ({ type: 'signal', name }) as SignalDefinition<Args>;
+const defineUpdate = <Ret, Args extends unknown[]>(name: string) =>
+  ({ type: 'update', name }) as UpdateDefinition<Ret, Args>;
+const defineQuery = <Ret>(name: string) => ({ type: 'query', name }) as QueryDefinition<Ret>;
 
 export interface ApproveCleanupArgs {
   /** Delete the job this run created. Missing: true (delete). */
