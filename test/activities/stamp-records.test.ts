@@ -48,7 +48,7 @@ describe('stamping the outputs of a run', () => {
       { outputBlob: 'gone.mp3', inputMd5: 'md5-d' },
     ]);
 
-    assert.deepEqual(result, { stamped: 2, alreadyRecorded: 1, missing: 1 });
+    assert.deepEqual(result, { stamped: 2, alreadyRecorded: 1, missing: 1, checkedBy: 'listing' });
     // Not written again: Set Blob Metadata would have changed its etag.
     assert.equal(await etagOf('recorded.mp3'), recordedEtag);
     for (const [name, inputMd5] of [
@@ -61,10 +61,49 @@ describe('stamping the outputs of a run', () => {
     assert.equal(await container.getBlobClient('gone.mp3').exists(), false);
   });
 
+  test('every task asked for its record on upload: the first output stands for them all', async () => {
+    await put('first.mp3', recordMetadata({ inputMd5: 'md5-1', recipe: RECIPE }));
+    // Not read: with the first output recorded, the rest is taken as uploaded the same way.
+    await put('second.mp3');
+    const outputs = [
+      { outputBlob: 'first.mp3', inputMd5: 'md5-1' },
+      { outputBlob: 'second.mp3', inputMd5: 'md5-2' },
+    ];
+    const result = await stampRecords(clients, container.containerName, RECIPE, outputs, {
+      recordsOnUpload: true,
+    });
+    assert.deepEqual(result, {
+      stamped: 0,
+      alreadyRecorded: 2,
+      missing: 0,
+      checkedBy: 'first-output',
+    });
+    const { metadata } = await container.getBlobClient('second.mp3').getProperties();
+    assert.equal(recordFromMetadata(metadata), undefined);
+  });
+
+  test('the first output lacks its record (a Batch that dropped the headers): all are listed', async () => {
+    await put('plain-1.mp3');
+    await put('plain-2.mp3', recordMetadata({ inputMd5: 'md5-p2', recipe: RECIPE }));
+    const result = await stampRecords(
+      clients,
+      container.containerName,
+      RECIPE,
+      [
+        { outputBlob: 'plain-1.mp3', inputMd5: 'md5-p1' },
+        { outputBlob: 'plain-2.mp3', inputMd5: 'md5-p2' },
+      ],
+      { recordsOnUpload: true },
+    );
+    assert.deepEqual(result, { stamped: 1, alreadyRecorded: 1, missing: 0, checkedBy: 'listing' });
+    const { metadata } = await container.getBlobClient('plain-1.mp3').getProperties();
+    assert.deepEqual(recordFromMetadata(metadata), { inputMd5: 'md5-p1', recipe: RECIPE });
+  });
+
   test('a container that does not exist: every output is missing, nothing fails', async () => {
     const result = await stampRecords(clients, `stamp-none-${Date.now()}`, RECIPE, [
       { outputBlob: 'a.mp3', inputMd5: 'md5-a' },
     ]);
-    assert.deepEqual(result, { stamped: 0, alreadyRecorded: 0, missing: 1 });
+    assert.deepEqual(result, { stamped: 0, alreadyRecorded: 0, missing: 1, checkedBy: 'listing' });
   });
 });

@@ -5,10 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readWholeManifest } from '../../src/activities/storage';
+import type { AddTasksResult } from '../../src/activities/batch/tasks';
+import { readWholeManifest, type StampResult } from '../../src/activities/storage';
 import { RESULTS_LISTED, type ResultEntry, type TranscodeInput } from '../../src/transcode';
 import type { EmulatorStats } from 'azure-batch-emulator/control';
 import { FaultHarness, resetOutcomes } from '../helpers/fault-harness';
+import { activityResults } from '../helpers/history';
 
 const FILE = 'manifest-kill';
 const FILES = 1200;
@@ -112,5 +114,14 @@ describe('worker killed while adding the tasks of a manifest', () => {
       b.startsWith('_runs/'),
     );
     assert.deepEqual(runBlobs, [result.resultsList.blobName]);
+
+    // Tasks found already added (sent by the killed attempt) may lack the record on upload:
+    // then the stamp step reads every output's metadata instead of trusting the first one.
+    const added = await activityResults<AddTasksResult>(h.client, handle.workflowId, 'addTasks');
+    const [stamp] = await activityResults<StampResult>(h.client, handle.workflowId, 'stampOutputs');
+    const completed = added.at(-1)!;
+    if (completed.alreadyExisted > 0) assert.equal(completed.recordsOnUpload, false);
+    assert.equal(stamp.checkedBy, completed.recordsOnUpload ? 'first-output' : 'listing');
+    assert.equal(stamp.stamped + stamp.alreadyRecorded, FILES);
   });
 });

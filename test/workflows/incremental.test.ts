@@ -99,7 +99,7 @@ describe('incremental runs', () => {
     assert.equal(stamped.metadata?.[RECORD_RECIPE], recipeHash(COMMAND, 'out'));
     // Stored by each output's upload (its task asked for it): nothing left to write after.
     assert.deepEqual(await activityResults(tw.client, `${id}-1`, 'stampOutputs'), [
-      { stamped: 0, alreadyRecorded: 10, missing: 0 },
+      { stamped: 0, alreadyRecorded: 10, missing: 0, checkedBy: 'first-output' },
     ]);
 
     fs.appendFileSync(path.join(dir, names[3]), 'changed\n');

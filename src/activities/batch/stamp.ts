@@ -3,7 +3,7 @@
 // succeeded is asked of Batch here, so no list of them passes through the workflow's history.
 import { Context } from '@temporalio/activity';
 import { toActivityFailure } from '../errors';
-import { readManifest, stampRecords, type OutputToStamp } from '../storage';
+import { readManifest, stampRecords, type OutputToStamp, type StampResult } from '../storage';
 import { planTasksFrom, type InputFile, type ManifestRef } from '../../transcode';
 import { lower, type BatchClients } from './clients';
 
@@ -50,7 +50,9 @@ export function createStampActivities({ batch, storage }: BatchClients) {
       commandTemplate: string;
       files?: InputFile[];
       manifest?: ManifestRef;
-    }): Promise<{ stamped: number; alreadyRecorded: number; missing: number }> {
+      /** addTasks asked Batch to upload every output with its record (see stampRecords). */
+      recordsOnUpload?: boolean;
+    }): Promise<StampResult> {
       const succeeded = await succeededTaskIds(batch, args.jobId);
       const outputs: OutputToStamp[] = [];
       const collect = (files: InputFile[], firstIndex: number, total: number) => {
@@ -74,7 +76,9 @@ export function createStampActivities({ batch, storage }: BatchClients) {
         const files = args.files ?? [];
         collect(files, 0, files.length);
       }
-      return stampRecords(storage, args.outputContainer, args.recipe, outputs);
+      return stampRecords(storage, args.outputContainer, args.recipe, outputs, {
+        recordsOnUpload: args.recordsOnUpload === true,
+      });
     },
   };
 }

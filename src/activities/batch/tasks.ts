@@ -28,6 +28,19 @@ export interface AddTasksHeartbeat {
   doneBelow?: number;
   added?: number;
   alreadyExisted?: number;
+  /** The chunks done were added asking for each output's record (older attempts did not). */
+  withRecords?: boolean;
+}
+
+export interface AddTasksResult {
+  added: number;
+  alreadyExisted: number;
+  /**
+   * Every task was added here, by code that asks Batch to store each output with its record:
+   * the stamp step then checks one output instead of listing them all. False when some task
+   * existed already or was added by an older attempt (who added it, and how, is not known).
+   */
+  recordsOnUpload?: boolean;
 }
 
 /** The tasks a chunk at a time, numbered, from the file list or streamed from the manifest. */
@@ -77,7 +90,7 @@ export function createTaskActivities(clients: BatchClients) {
       sasValidForMs: number;
       /** Batch's retries of a failed task; -1 unlimited. Older histories did not send it: 1. */
       maxTaskRetryCount?: number;
-    }): Promise<{ added: number; alreadyExisted: number }> {
+    }): Promise<AddTasksResult> {
       const expiresOn = new Date(Date.now() + args.sasValidForMs);
       // With Entra ID, both are signed with one user delegation key.
       const inputSas = await containerSasUrl(
@@ -130,6 +143,7 @@ export function createTaskActivities(clients: BatchClients) {
       const done = new Set<number>(resumed?.doneChunks ?? []);
       let added = resumed?.added ?? 0;
       let alreadyExisted = resumed?.alreadyExisted ?? 0;
+      const resumedWithoutRecords = resumed !== undefined && resumed.withRecords !== true;
 
       // Counted per chunk, and into the totals once the chunk is done: the heartbeat's totals
       // then match its chunks, and a resumed attempt counts none twice.
@@ -189,6 +203,7 @@ export function createTaskActivities(clients: BatchClients) {
           doneChunks: [...done],
           added,
           alreadyExisted,
+          withRecords: !resumedWithoutRecords,
         };
         Context.current().heartbeat(details);
       };
@@ -225,7 +240,11 @@ export function createTaskActivities(clients: BatchClients) {
       }
       await Promise.all(inFlight);
       if (failure) throw failure.error;
-      return { added, alreadyExisted };
+      return {
+        added,
+        alreadyExisted,
+        recordsOnUpload: alreadyExisted === 0 && !resumedWithoutRecords,
+      };
     },
 
     /** One request, whatever the number of tasks. */

@@ -90,6 +90,8 @@ async function storedRecords(
     const container = clients.blobService.getContainerClient(containerName);
     for await (const blob of listWithProperties(container, { includeMetadata: true })) {
       if (names.has(blob.name)) records.set(blob.name, recordFromMetadata(blob.metadata));
+      // Throttled by the SDK: a long listing (a hundred thousand outputs) keeps the activity alive.
+      Context.current().heartbeat();
     }
   } catch (err) {
     // No output container yet: nothing stored.
@@ -189,18 +191,51 @@ export function createRecordActivities(clients: StorageClients) {
   };
 }
 
+/** What the stamp did: records written, found in place, outputs gone; and how it knew. */
+export interface StampResult {
+  stamped: number;
+  alreadyRecorded: number;
+  missing: number;
+  /**
+   * `listing`: every output's metadata read in one listing of the container; `first-output`:
+   * the tasks were all added asking for the record on upload, and the first output carries it,
+   * so Batch stored them (one request for the whole run).
+   */
+  checkedBy: 'listing' | 'first-output';
+}
+
 /**
  * Records in each output's metadata the input and recipe that made it. Outputs uploaded with
- * their record (addTasks asks Batch for it) already carry it: one listing finds them, and only
- * the others get a call each (Blob storage has no batch form). An output gone is counted missing.
+ * their record (addTasks asks Batch for it) already carry it: when every task asked for it
+ * (`recordsOnUpload`) and the first output has it, nothing more is read; otherwise one listing
+ * finds the outputs that have it, and only the others get a call each (Blob storage has no batch
+ * form). An output gone is counted missing.
  */
 export async function stampRecords(
   clients: StorageClients,
   container: string,
   recipe: string,
   outputs: OutputToStamp[],
-): Promise<{ stamped: number; alreadyRecorded: number; missing: number }> {
+  options: { recordsOnUpload?: boolean } = {},
+): Promise<StampResult> {
   const containerClient = clients.blobService.getContainerClient(container);
+  if (options.recordsOnUpload && outputs.length > 0) {
+    const first = outputs[0];
+    const stored = await containerClient
+      .getBlobClient(first.outputBlob)
+      .getProperties()
+      .then(
+        (props) => recordFromMetadata(props.metadata),
+        (err: unknown) => {
+          // Gone: the listing below tells which others are too.
+          if (statusOf(err) === 404) return undefined;
+          toActivityFailure(err, `read the record of ${first.outputBlob}`);
+        },
+      );
+    if (isReusable(stored, { inputMd5: first.inputMd5, recipe })) {
+      return { stamped: 0, alreadyRecorded: outputs.length, missing: 0, checkedBy: 'first-output' };
+    }
+  }
   const stored = await storedRecords(clients, container, new Set(outputs.map((o) => o.outputBlob)));
   let stamped = 0;
   let alreadyRecorded = 0;
@@ -229,5 +264,5 @@ export async function stampRecords(
       else toActivityFailure(err, `record metadata of ${output.outputBlob}`);
     }
   });
-  return { stamped, alreadyRecorded, missing };
+  return { stamped, alreadyRecorded, missing, checkedBy: 'listing' };
 }

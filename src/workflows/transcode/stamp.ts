@@ -17,6 +17,7 @@ export async function stampOutputs(run: Run): Promise<void> {
       recipe: recipeHash(plan.commandTemplate, plan.extension),
       extension: plan.extension,
       commandTemplate: plan.commandTemplate,
+      recordsOnUpload: state.recordsOnUpload === true,
       ...(state.manifest ? { manifest: state.manifest } : { files: state.files }),
     });
   });

@@ -43,6 +43,8 @@ export interface RunState {
   nodesListedAtMs?: number;
   /** The node targets this run last set on its pool (absent: as the plan said). */
   poolTargets?: { dedicated: number; lowPriority: number };
+  /** Every task was added asking Batch to upload its output with its record (addTasks). */
+  recordsOnUpload?: boolean;
 }
 
 /** One node of the pool as the run saw it: its priority, from when and until when. */

@@ -27,4 +27,6 @@ export async function submitTasks(run: Run): Promise<void> {
     maxTaskRetryCount: plan.failures.taskRetries,
   });
   progress.tasks.added = added.added + added.alreadyExisted;
+  // Absent from older activities' results: the stamp step then lists every output.
+  state.recordsOnUpload = added.recordsOnUpload === true;
 }
