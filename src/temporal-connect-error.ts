@@ -50,16 +50,16 @@ export async function probeTemporal(
   });
 }
 
-/**
- * The error to show for a failed `Connection.connect`: a ConfigError naming the TEMPORAL_*
- * variables when the TLS handshake fails, an Error naming the address when nothing answers, the
- * original error when a connection of our own succeeds.
- */
 /** Temporal is not reachable at the address: the message says where and what to check. */
 export class TemporalUnreachableError extends Error {
   override name = 'TemporalUnreachableError';
 }
 
+/**
+ * The error to show for a failed `Connection.connect`: a ConfigError naming the TEMPORAL_*
+ * variables when the TLS handshake fails, a TemporalUnreachableError naming the address when
+ * nothing answers, the original error when a connection of our own succeeds.
+ */
 export async function explainConnectFailure(
   err: unknown,
   options: Pick<ConnectionOptions, 'address' | 'tls'>,

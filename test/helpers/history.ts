@@ -1,8 +1,7 @@
-// What an activity of a finished run answered, read from the run's history (decoded as the
-// client decodes: the project's payload codec, then the default converter).
+// What an activity of a finished run answered, read from the run's history and decoded with the
+// client's own data converter (codecs included), as src/cli/pending.ts decodes heartbeats.
 import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { dataConverter } from '../../src/payload-codec';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 
 export async function activityResults<T>(
   client: Client,
@@ -19,11 +18,11 @@ export async function activityResults<T>(
   for (const e of events) {
     const completed = e.activityTaskCompletedEventAttributes;
     if (!completed || !scheduled.has(String(completed.scheduledEventId))) continue;
-    let payloads = (completed.result?.payloads ?? []) as Payload[];
-    for (const codec of [...(dataConverter.payloadCodecs ?? [])].reverse()) {
-      payloads = await codec.decode(payloads);
-    }
-    results.push(defaultPayloadConverter.fromPayload<T>(payloads[0]));
+    const [result] = await decodeArrayFromPayloads(
+      client.options.loadedDataConverter,
+      completed.result?.payloads ?? [],
+    );
+    results.push(result as T);
   }
   return results;
 }

@@ -3,9 +3,8 @@
 // the rest reused. An unknown or still-running run is refused (exit 2) and nothing is started.
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { planTranscode, type TranscodeInput } from '../../transcode';
-import { dataConverter } from '../../payload-codec';
 import { describeRun, UsageError, withClient } from '../session';
 import { launchRun } from './start';
 
@@ -55,15 +54,16 @@ async function endedRun(
   // The latest run of a continue-as-new chain starts with the same input as the first.
   const history = await handle.fetchHistory();
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-  let payloads = (started?.input?.payloads ?? []) as Payload[];
-  for (const codec of [...(dataConverter.payloadCodecs ?? [])].reverse()) {
-    payloads = await codec.decode(payloads);
-  }
-  if (!started || payloads.length === 0) {
+  // Decoded as the client decodes any payload: its codecs, then its converter.
+  const [input] = await decodeArrayFromPayloads(
+    client.options.loadedDataConverter,
+    started?.input?.payloads ?? [],
+  );
+  if (!started || input === undefined) {
     throw new UsageError(`Run ${workflowId} has no input in its history: it cannot be retried.`);
   }
   return {
-    input: defaultPayloadConverter.fromPayload<TranscodeInput>(payloads[0]),
+    input: input as TranscodeInput,
     firstExecutionRunId: started.firstExecutionRunId ?? '',
   };
 }
