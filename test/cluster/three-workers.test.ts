@@ -44,6 +44,12 @@ const FOLDER_STEPS = new Set([
 type Handle = WorkflowHandleWithFirstExecutionRunId<TranscodeWorkflow>;
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'three-workers-'));
+// The last run's tasks wait while this file exists, so that one run is surely still running when
+// the others are past their tasks (finished together, the runs could all pass that moment between
+// two looks). In /tmp: the test runner's private TMPDIR is closed to the emulator's task user.
+const gateDir = fs.mkdtempSync('/tmp/three-workers-gate-');
+fs.chmodSync(gateDir, 0o755);
+const gate = path.join(gateDir, 'held');
 const taskQueue = `cluster-${process.pid}-${Date.now()}`;
 let config: AppConfig;
 let connection: Connection;
@@ -78,6 +84,7 @@ after(async () => {
   for (const worker of workers.values()) await worker.kill();
   await connection?.close();
   fs.rmSync(root, { recursive: true, force: true });
+  fs.rmSync(gateDir, { recursive: true, force: true });
 });
 
 async function progressOf(handles: Handle[]): Promise<Progress[]> {
@@ -128,6 +135,7 @@ test('three workers, the folder on one: six runs of 20 files survive two SIGKILL
   for (let i = 0; i < FILES; i++) {
     fs.writeFileSync(path.join(folder, `f-${String(i).padStart(2, '0')}.bin`), `file ${i}\n`);
   }
+  fs.writeFileSync(gate, '');
   const before = await emulatorStats(config.batch.url);
   const inputs: TranscodeInput[] = [];
   const handles: Handle[] = [];
@@ -136,7 +144,10 @@ test('three workers, the folder on one: six runs of 20 files survive two SIGKILL
       input: { localDir: folder, inputHost: 'host-a', pattern: '*.bin' },
       output: {
         extension: 'out',
-        commandTemplate: '/bin/bash -c "cp {input} {output}"',
+        commandTemplate:
+          r === RUNS - 1
+            ? `/bin/bash -c "while [ -e ${gate} ]; do sleep 0.1; done; cp {input} {output}"`
+            : '/bin/bash -c "cp {input} {output}"',
         downloadDir: path.join(root, 'host-a', `out-${r}`),
       },
       pool: { lowPriorityNodes: 1, taskSlotsPerNode: 4 },
@@ -163,7 +174,8 @@ test('three workers, the folder on one: six runs of 20 files survive two SIGKILL
   const bKilledAt = Date.now() - started;
 
   // Then the folder's host, once a run is past its tasks (its download is a folder step).
-  // Past its tasks, while another run still has its download (a folder step) ahead of it.
+  // Past its tasks, while another run (the held one at the latest) still has its download (a
+  // folder step) ahead of it.
   await waitUntil('a run collecting its results, another not yet downloading', async () => {
     const phases = (await progressOf(handles)).map((p) => p.phase);
     const pastTasks = phases.some((p) =>
@@ -176,6 +188,7 @@ test('three workers, the folder on one: six runs of 20 files survive two SIGKILL
   });
   await a.kill();
   const aKilledAt = Date.now() - started;
+  fs.rmSync(gate);
   // With host-a gone, a run whose folder step was not yet picked up says so (progress, hence
   // Web UI details and `watch`/`status`). A step that was in flight when host-a died is retried
   // by the server without that notice (ScheduleToStart applies to a first attempt): then no run

@@ -115,7 +115,21 @@ describe(`scale: ${TOTAL} tasks in one job`, () => {
     const counts = await client.job.getTaskCounts('big');
     figures[`run ${RUN} /bin/true tasks (s)`] =
       `${fmt(elapsed / 1000)} (${fmt((RUN * 1000) / elapsed)} tasks/s)`;
-    assert.equal(counts.taskCounts.succeeded, RUN);
+    // A failed task says why (seen once under a loaded CI run: 14 of 2,000 failed).
+    const failed =
+      counts.taskCounts.succeeded === RUN
+        ? []
+        : await client.task.list('big', {
+            taskListOptions: {
+              filter: "state eq 'completed' and executionInfo/result eq 'failure'",
+              select: 'id,executionInfo',
+            },
+          });
+    assert.equal(
+      counts.taskCounts.succeeded,
+      RUN,
+      `failed: ${JSON.stringify(failed.slice(0, 3).map((t) => ({ id: t.id, ...t.executionInfo })))}`,
+    );
     const nodes = await client.computeNode.list('scale');
     assert.ok(nodes.every((n) => (n.runningTaskSlotsCount ?? 0) <= 8));
     const stats = emu.stats();
