@@ -102,11 +102,14 @@ describe(`scale: ${TOTAL} tasks in one job`, () => {
   it(`runs ${RUN} of them to completion on 4 nodes x 8 slots`, async () => {
     const t0 = process.hrtime.bigint();
     await client.pool.resize('scale', { targetDedicatedNodes: 4 });
+    // Succeeded, not completed: once slots free up, the queued tasks after the first RUN start
+    // too and fail in milliseconds (their resource file is unreachable), so on a loaded machine
+    // `completed` reached RUN while some of the first RUN were still running.
     await waitFor(
-      `${RUN} completed`,
+      `${RUN} succeeded`,
       async () => {
         const c = await client.job.getTaskCounts('big');
-        return c.taskCounts.completed >= RUN ? c : undefined;
+        return c.taskCounts.succeeded >= RUN ? c : undefined;
       },
       170_000,
       250,
@@ -115,21 +118,7 @@ describe(`scale: ${TOTAL} tasks in one job`, () => {
     const counts = await client.job.getTaskCounts('big');
     figures[`run ${RUN} /bin/true tasks (s)`] =
       `${fmt(elapsed / 1000)} (${fmt((RUN * 1000) / elapsed)} tasks/s)`;
-    // A failed task says why (seen once under a loaded CI run: 14 of 2,000 failed).
-    const failed =
-      counts.taskCounts.succeeded === RUN
-        ? []
-        : await client.task.list('big', {
-            taskListOptions: {
-              filter: "state eq 'completed' and executionInfo/result eq 'failure'",
-              select: 'id,executionInfo',
-            },
-          });
-    assert.equal(
-      counts.taskCounts.succeeded,
-      RUN,
-      `failed: ${JSON.stringify(failed.slice(0, 3).map((t) => ({ id: t.id, ...t.executionInfo })))}`,
-    );
+    assert.equal(counts.taskCounts.succeeded, RUN);
     const nodes = await client.computeNode.list('scale');
     assert.ok(nodes.every((n) => (n.runningTaskSlotsCount ?? 0) <= 8));
     const stats = emu.stats();
