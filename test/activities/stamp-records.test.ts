@@ -1,12 +1,17 @@
 // The outputs' records after a run: an output uploaded with its record (addTasks asks Batch to
 // store it with the upload) is left as it is, found by one listing; the others are written one
-// call each, and an output that is gone is counted missing. Against the test stack's Azurite.
+// call each, and an output that is gone is counted missing. The check the stamp makes first (does
+// one output carry its record?) too. Against the test stack's Azurite.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { ContainerClient } from '@azure/storage-blob';
 import { createAzureClients } from '../../src/azure-clients';
-import { stampRecords as stampRecordsNow, type StorageClients } from '../../src/activities/storage';
+import {
+  hasRecord,
+  stampRecords as stampRecordsNow,
+  type StorageClients,
+} from '../../src/activities/storage';
 import { recordFromMetadata, recordMetadata } from '../../src/transcode';
 import { testConfig } from '../helpers/stack';
 
@@ -61,43 +66,17 @@ describe('stamping the outputs of a run', () => {
     assert.equal(await container.getBlobClient('gone.mp3').exists(), false);
   });
 
-  test('every task asked for its record on upload: the first output stands for them all', async () => {
+  test('an output carries its record only when input and recipe both match', async () => {
     await put('first.mp3', recordMetadata({ inputMd5: 'md5-1', recipe: RECIPE }));
-    // Not read: with the first output recorded, the rest is taken as uploaded the same way.
-    await put('second.mp3');
-    const outputs = [
-      { outputBlob: 'first.mp3', inputMd5: 'md5-1' },
-      { outputBlob: 'second.mp3', inputMd5: 'md5-2' },
-    ];
-    const result = await stampRecords(clients, container.containerName, RECIPE, outputs, {
-      recordsOnUpload: true,
-    });
-    assert.deepEqual(result, {
-      stamped: 0,
-      alreadyRecorded: 2,
-      missing: 0,
-      checkedBy: 'first-output',
-    });
-    const { metadata } = await container.getBlobClient('second.mp3').getProperties();
-    assert.equal(recordFromMetadata(metadata), undefined);
-  });
-
-  test('the first output lacks its record (a Batch that dropped the headers): all are listed', async () => {
-    await put('plain-1.mp3');
-    await put('plain-2.mp3', recordMetadata({ inputMd5: 'md5-p2', recipe: RECIPE }));
-    const result = await stampRecords(
-      clients,
-      container.containerName,
-      RECIPE,
-      [
-        { outputBlob: 'plain-1.mp3', inputMd5: 'md5-p1' },
-        { outputBlob: 'plain-2.mp3', inputMd5: 'md5-p2' },
-      ],
-      { recordsOnUpload: true },
-    );
-    assert.deepEqual(result, { stamped: 1, alreadyRecorded: 1, missing: 0, checkedBy: 'listing' });
-    const { metadata } = await container.getBlobClient('plain-1.mp3').getProperties();
-    assert.deepEqual(recordFromMetadata(metadata), { inputMd5: 'md5-p1', recipe: RECIPE });
+    await put('plain.mp3');
+    const has = (outputBlob: string, inputMd5: string, recipe = RECIPE) =>
+      hasRecord(clients, container.containerName, recipe, { outputBlob, inputMd5 });
+    assert.equal(await has('first.mp3', 'md5-1'), true);
+    assert.equal(await has('first.mp3', 'md5-other'), false, 'another input');
+    assert.equal(await has('first.mp3', 'md5-1', 'recipe-other'), false, 'another recipe');
+    // A Batch that dropped the upload headers: no record, so the stamp lists every output.
+    assert.equal(await has('plain.mp3', 'md5-p'), false, 'no record');
+    assert.equal(await has('gone.mp3', 'md5-g'), false, 'gone');
   });
 
   test('a container that does not exist: every output is missing, nothing fails', async () => {

@@ -1,5 +1,6 @@
 // What the tasks came to: which succeeded, which failed (with their reasons and stderr tail),
 // which did not finish.
+import type { BatchServiceModels } from '@azure/batch';
 import { describeError, redactSas, toActivityFailure } from '../errors';
 import type { FailedTask } from '../../transcode';
 import { lower, type BatchClients } from './clients';
@@ -24,42 +25,95 @@ export interface TaskOutcomes {
   unfinished: string[];
 }
 
-/** Every task of the job, a page of 1,000 at a time; stderr tails for the first 50 failures. */
+/**
+ * The tasks that completed with success. Batch filters on `executionInfo/result` (its own
+ * samples list failed tasks with `executionInfo/result eq 'failure'`).
+ */
+const SUCCEEDED = "state eq 'completed' and executionInfo/result eq 'success'";
+/** Every other task: not completed yet, or completed with failure (terminated ones too). */
+const NOT_SUCCEEDED = "state ne 'completed' or executionInfo/result eq 'failure'";
+
+/** The job's tasks that match `filter`, a page of 1,000 at a time, with only `select`. */
+async function* taskPages(
+  batch: BatchClients['batch'],
+  jobId: string,
+  filter: string,
+  select: string,
+  pageSize = 1000,
+): AsyncIterable<BatchServiceModels.CloudTask[]> {
+  try {
+    let page = await batch.task.list(jobId, {
+      taskListOptions: { filter, select, maxResults: pageSize },
+    });
+    for (;;) {
+      yield page;
+      if (!page.odatanextLink) return;
+      page = await batch.task.listNext(page.odatanextLink);
+    }
+  } catch (err) {
+    toActivityFailure(err, `list tasks of job ${jobId}`);
+  }
+}
+
+/**
+ * Ids of the job's tasks that succeeded, page by page: only their ids cross the wire, so even
+ * a hundred thousand of them is a light listing.
+ */
+export async function* succeededTaskIdPages(
+  batch: BatchClients['batch'],
+  jobId: string,
+): AsyncIterable<string[]> {
+  for await (const page of taskPages(batch, jobId, SUCCEEDED, 'id')) {
+    yield page.flatMap((task) => (task.id ? [task.id] : []));
+  }
+}
+
+/** Id of one task of the job that succeeded (one short request), if any did. */
+export async function firstSucceededTaskId(
+  batch: BatchClients['batch'],
+  jobId: string,
+): Promise<string | undefined> {
+  for await (const page of taskPages(batch, jobId, SUCCEEDED, 'id', 1)) {
+    if (page[0]?.id) return page[0].id;
+  }
+  return undefined;
+}
+
+/**
+ * What the tasks came to: the failed and unfinished ones in full (usually few), the succeeded
+ * ones by id only; stderr tails for the first 50 failures.
+ */
 export async function listTaskOutcomes(
   batch: BatchClients['batch'],
   jobId: string,
   onPage: () => void = () => {},
 ): Promise<TaskOutcomes> {
-  let succeeded = 0;
   const failed: FailedTask[] = [];
-  const unfinished: string[] = [];
-  try {
-    let page = await batch.task.list(jobId, {
-      taskListOptions: { select: 'id,state,executionInfo', maxResults: 1000 },
-    });
-    for (;;) {
-      onPage();
-      for (const task of page) {
-        const id = task.id ?? '';
-        if (lower(task.state) !== 'completed') unfinished.push(id);
-        // Ended by a job terminate (timeout or cancel): it did not finish, it did not fail.
-        else if (task.executionInfo?.failureInfo?.code === 'TaskEnded') unfinished.push(id);
-        else if (lower(task.executionInfo?.result) === 'success') succeeded++;
-        else {
-          failed.push({
-            taskId: id,
-            inputBlob: '', // the caller knows which file each task converted
-            exitCode: task.executionInfo?.exitCode,
-            failureCode: task.executionInfo?.failureInfo?.code,
-            failureMessage: task.executionInfo?.failureInfo?.message,
-          });
-        }
+  const unfinished = new Set<string>();
+  for await (const page of taskPages(batch, jobId, NOT_SUCCEEDED, 'id,state,executionInfo')) {
+    onPage();
+    for (const task of page) {
+      const id = task.id ?? '';
+      if (lower(task.state) !== 'completed') unfinished.add(id);
+      // Ended by a job terminate (timeout or cancel): it did not finish, it did not fail.
+      else if (task.executionInfo?.failureInfo?.code === 'TaskEnded') unfinished.add(id);
+      else {
+        failed.push({
+          taskId: id,
+          inputBlob: '', // the caller knows which file each task converted
+          exitCode: task.executionInfo?.exitCode,
+          failureCode: task.executionInfo?.failureInfo?.code,
+          failureMessage: task.executionInfo?.failureInfo?.message,
+        });
       }
-      if (!page.odatanextLink) break;
-      page = await batch.task.listNext(page.odatanextLink);
     }
-  } catch (err) {
-    toActivityFailure(err, `list tasks of job ${jobId}`);
+  }
+  let succeeded = 0;
+  for await (const ids of succeededTaskIdPages(batch, jobId)) {
+    onPage();
+    succeeded += ids.length;
+    // Still running during the first listing, succeeded by this one: counted once, here.
+    for (const id of ids) unfinished.delete(id);
   }
   for (const failure of failed.slice(0, 50)) {
     try {
@@ -69,8 +123,7 @@ export async function listTaskOutcomes(
       failure.stderrTail = `(stderr.txt not available: ${describeError(err)})`;
     }
   }
-  unfinished.sort();
-  return { succeeded, failed, unfinished };
+  return { succeeded, failed, unfinished: [...unfinished].sort() };
 }
 
 export function createResultActivities({ batch }: BatchClients) {

@@ -33,6 +33,22 @@ const MANIFEST_CHUNK = 1000;
 
 export function createRunResultActivities({ batch, storage }: BatchClients) {
   const { blobService } = storage;
+
+  /** Every blob of the output container by name, with its size: one listing, in pages. */
+  async function outputSizes(container: string, beat: () => void): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>();
+    try {
+      for await (const blob of listBlobs(blobService.getContainerClient(container))) {
+        sizes.set(blob.name, blob.properties.contentLength ?? 0);
+        // Throttled by the SDK: a long listing (a hundred thousand outputs) keeps the activity alive.
+        beat();
+      }
+    } catch (err) {
+      if (statusOf(err) !== 404) toActivityFailure(err, `list output container ${container}`);
+    }
+    return sizes;
+  }
+
   return {
     /**
      * The tasks' results matched to the manifest's files and the outputs stored; the full
@@ -49,22 +65,14 @@ export function createRunResultActivities({ batch, storage }: BatchClients) {
       listBlob: { container: string; blobName: string };
     }): Promise<RunResults> {
       const beat = () => Context.current().heartbeat();
-      const outcomes = await listTaskOutcomes(batch, args.jobId, beat);
+      // Batch and storage answer side by side: the task listing and the output listing.
+      const [outcomes, sizes] = await Promise.all([
+        listTaskOutcomes(batch, args.jobId, beat),
+        outputSizes(args.outputContainer, beat),
+      ]);
+      beat();
       const failedById = new Map(outcomes.failed.map((f) => [f.taskId, f]));
       const unfinished = new Set(outcomes.unfinished);
-      // One listing of the output container (pages of 1,000), not one request per output.
-      const sizes = new Map<string, number>();
-      try {
-        for await (const blob of listBlobs(blobService.getContainerClient(args.outputContainer))) {
-          sizes.set(blob.name, blob.properties.contentLength ?? 0);
-          // Throttled by the SDK: a long listing (a hundred thousand outputs) keeps the activity alive.
-          beat();
-        }
-      } catch (err) {
-        if (statusOf(err) !== 404)
-          toActivityFailure(err, `list output container ${args.outputContainer}`);
-      }
-      beat();
 
       const verified: VerifiedOutputs = { count: 0, bytes: 0, first: [], missing: [] };
       const outputs: Array<{ name: string; size: number }> = [];

@@ -2,37 +2,46 @@
 // record of what made it (storage/records.ts), unless its upload stored it already. Which tasks
 // succeeded is asked of Batch here, so no list of them passes through the workflow's history.
 import { Context } from '@temporalio/activity';
-import { toActivityFailure } from '../errors';
-import { readManifest, stampRecords, type OutputToStamp, type StampResult } from '../storage';
-import { planTasksFrom, type InputFile, type ManifestRef } from '../../transcode';
-import { lower, type BatchClients } from './clients';
+import {
+  hasRecord,
+  readManifest,
+  stampRecords,
+  type OutputToStamp,
+  type StampResult,
+} from '../storage';
+import { planTasksFrom, type InputFile, type ManifestRef, type TaskPlan } from '../../transcode';
+import type { BatchClients } from './clients';
+import { firstSucceededTaskId, succeededTaskIdPages } from './results';
 
 const MANIFEST_CHUNK = 1000;
 
-/** Ids of the job's tasks that completed with success (a page of 1,000 at a time). */
+/** Ids of the job's tasks that completed with success. */
 async function succeededTaskIds(batch: BatchClients['batch'], jobId: string): Promise<Set<string>> {
   const ids = new Set<string>();
-  try {
-    let page = await batch.task.list(jobId, {
-      taskListOptions: { select: 'id,state,executionInfo', maxResults: 1000 },
-    });
-    for (;;) {
-      Context.current().heartbeat();
-      for (const task of page) {
-        if (
-          lower(task.state) === 'completed' &&
-          lower(task.executionInfo?.result) === 'success' &&
-          task.id
-        )
-          ids.add(task.id);
-      }
-      if (!page.odatanextLink) break;
-      page = await batch.task.listNext(page.odatanextLink);
-    }
-  } catch (err) {
-    toActivityFailure(err, `list tasks of job ${jobId}`);
+  for await (const page of succeededTaskIdPages(batch, jobId)) {
+    Context.current().heartbeat();
+    for (const id of page) ids.add(id);
   }
   return ids;
+}
+
+/** The run's tasks in order, from its manifest or its list; stops when `visit` says true. */
+async function eachPlannedTask(
+  storage: BatchClients['storage'],
+  args: { extension: string; commandTemplate: string; files?: InputFile[]; manifest?: ManifestRef },
+  visit: (task: TaskPlan) => boolean | void,
+): Promise<void> {
+  const chunks = args.manifest
+    ? readManifest<InputFile>(storage.blobService, args.manifest, MANIFEST_CHUNK)
+    : [args.files ?? []];
+  const total = args.manifest?.count ?? args.files?.length ?? 0;
+  let index = 0;
+  for await (const files of chunks) {
+    for (const task of planTasksFrom(files, index, total, args.extension, args.commandTemplate)) {
+      if (visit(task) === true) return;
+    }
+    index += files.length;
+  }
 }
 
 export function createStampActivities({ batch, storage }: BatchClients) {
@@ -50,35 +59,46 @@ export function createStampActivities({ batch, storage }: BatchClients) {
       commandTemplate: string;
       files?: InputFile[];
       manifest?: ManifestRef;
-      /** addTasks asked Batch to upload every output with its record (see stampRecords). */
+      /** addTasks asked Batch to upload every output with its record. */
       recordsOnUpload?: boolean;
     }): Promise<StampResult> {
+      const planned = (visit: (task: TaskPlan) => boolean | void) =>
+        eachPlannedTask(storage, args, visit);
+      if (args.recordsOnUpload) {
+        // Every task asked Batch to upload its output with the record: when the output of one
+        // that succeeded carries it, Batch stored them all so (no listing of either kind).
+        const firstId = await firstSucceededTaskId(batch, args.jobId);
+        if (firstId === undefined) {
+          return { stamped: 0, alreadyRecorded: 0, missing: 0, checkedBy: 'first-output' };
+        }
+        let first: TaskPlan | undefined;
+        await planned((task) => {
+          if (task.taskId !== firstId) return false;
+          first = task;
+          return true;
+        });
+        const output = first?.inputMd5 && {
+          outputBlob: first.outputBlob,
+          inputMd5: first.inputMd5,
+        };
+        if (output && (await hasRecord(storage, args.outputContainer, args.recipe, output))) {
+          // Batch's own count: final by now, and no listing of a hundred thousand tasks for it.
+          const { taskCounts } = await batch.job.getTaskCounts(args.jobId);
+          return {
+            stamped: 0,
+            alreadyRecorded: taskCounts.succeeded,
+            missing: 0,
+            checkedBy: 'first-output',
+          };
+        }
+      }
       const succeeded = await succeededTaskIds(batch, args.jobId);
       const outputs: OutputToStamp[] = [];
-      const collect = (files: InputFile[], firstIndex: number, total: number) => {
-        const tasks = planTasksFrom(files, firstIndex, total, args.extension, args.commandTemplate);
-        for (const task of tasks) {
-          if (task.inputMd5 && succeeded.has(task.taskId))
-            outputs.push({ outputBlob: task.outputBlob, inputMd5: task.inputMd5 });
-        }
-      };
-      if (args.manifest) {
-        let index = 0;
-        for await (const files of readManifest<InputFile>(
-          storage.blobService,
-          args.manifest,
-          MANIFEST_CHUNK,
-        )) {
-          collect(files, index, args.manifest.count);
-          index += files.length;
-        }
-      } else {
-        const files = args.files ?? [];
-        collect(files, 0, files.length);
-      }
-      return stampRecords(storage, args.outputContainer, args.recipe, outputs, {
-        recordsOnUpload: args.recordsOnUpload === true,
+      await planned((task) => {
+        if (task.inputMd5 && succeeded.has(task.taskId))
+          outputs.push({ outputBlob: task.outputBlob, inputMd5: task.inputMd5 });
       });
+      return stampRecords(storage, args.outputContainer, args.recipe, outputs);
     },
   };
 }

@@ -21,7 +21,13 @@ export {
 export { OUTPUTS_LISTED, type VerifiedOutputs } from './outputs';
 export { deleteManifest, readManifest, readWholeManifest, writeManifest } from './manifest';
 export { listBlobs } from './containers';
-export { stampRecords, type OutputToStamp, type Selection, type StampResult } from './records';
+export {
+  hasRecord,
+  stampRecords,
+  type OutputToStamp,
+  type Selection,
+  type StampResult,
+} from './records';
 export type { TransferSummary } from './transfer';
 
 export function createStorageActivities(clients: StorageClients) {

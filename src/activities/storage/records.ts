@@ -198,44 +198,46 @@ export interface StampResult {
   missing: number;
   /**
    * `listing`: every output's metadata read in one listing of the container; `first-output`:
-   * the tasks were all added asking for the record on upload, and the first output carries it,
-   * so Batch stored them (one request for the whole run).
+   * the tasks were all added asking for the record on upload, and the output of the first task
+   * that succeeded carries it, so Batch stored them all (a few requests for the whole run).
    */
   checkedBy: 'listing' | 'first-output';
 }
 
+/** Whether the output carries the record of its input and this recipe (false if it is gone). */
+export async function hasRecord(
+  clients: StorageClients,
+  container: string,
+  recipe: string,
+  output: OutputToStamp,
+): Promise<boolean> {
+  const stored = await clients.blobService
+    .getContainerClient(container)
+    .getBlobClient(output.outputBlob)
+    .getProperties()
+    .then(
+      (props) => recordFromMetadata(props.metadata),
+      (err: unknown) => {
+        // Gone: a listing tells which others are too.
+        if (statusOf(err) === 404) return undefined;
+        toActivityFailure(err, `read the record of ${output.outputBlob}`);
+      },
+    );
+  return isReusable(stored, { inputMd5: output.inputMd5, recipe });
+}
+
 /**
- * Records in each output's metadata the input and recipe that made it. Outputs uploaded with
- * their record (addTasks asks Batch for it) already carry it: when every task asked for it
- * (`recordsOnUpload`) and the first output has it, nothing more is read; otherwise one listing
- * finds the outputs that have it, and only the others get a call each (Blob storage has no batch
- * form). An output gone is counted missing.
+ * Records in each output's metadata the input and recipe that made it: one listing finds the
+ * outputs that have it already (their upload stored it), and only the others get a call each
+ * (Blob storage has no batch form). An output gone is counted missing.
  */
 export async function stampRecords(
   clients: StorageClients,
   container: string,
   recipe: string,
   outputs: OutputToStamp[],
-  options: { recordsOnUpload?: boolean } = {},
 ): Promise<StampResult> {
   const containerClient = clients.blobService.getContainerClient(container);
-  if (options.recordsOnUpload && outputs.length > 0) {
-    const first = outputs[0];
-    const stored = await containerClient
-      .getBlobClient(first.outputBlob)
-      .getProperties()
-      .then(
-        (props) => recordFromMetadata(props.metadata),
-        (err: unknown) => {
-          // Gone: the listing below tells which others are too.
-          if (statusOf(err) === 404) return undefined;
-          toActivityFailure(err, `read the record of ${first.outputBlob}`);
-        },
-      );
-    if (isReusable(stored, { inputMd5: first.inputMd5, recipe })) {
-      return { stamped: 0, alreadyRecorded: outputs.length, missing: 0, checkedBy: 'first-output' };
-    }
-  }
   const stored = await storedRecords(clients, container, new Set(outputs.map((o) => o.outputBlob)));
   let stamped = 0;
   let alreadyRecorded = 0;
