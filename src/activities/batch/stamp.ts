@@ -61,6 +61,8 @@ export function createStampActivities({ batch, storage }: BatchClients) {
       manifest?: ManifestRef;
       /** addTasks asked Batch to upload every output with its record. */
       recordsOnUpload?: boolean;
+      /** How many tasks succeeded, by the workflow's last poll (absent from older runs). */
+      succeededCount?: number;
     }): Promise<StampResult> {
       const planned = (visit: (task: TaskPlan) => boolean | void) =>
         eachPlannedTask(storage, args, visit);
@@ -82,11 +84,12 @@ export function createStampActivities({ batch, storage }: BatchClients) {
           inputMd5: first.inputMd5,
         };
         if (output && (await hasRecord(storage, args.outputContainer, args.recipe, output))) {
-          // Batch's own count: final by now, and no listing of a hundred thousand tasks for it.
-          const { taskCounts } = await batch.job.getTaskCounts(args.jobId);
+          // Batch's count, from the workflow's last poll (asked again for older runs).
+          const alreadyRecorded =
+            args.succeededCount ?? (await batch.job.getTaskCounts(args.jobId)).taskCounts.succeeded;
           return {
             stamped: 0,
-            alreadyRecorded: taskCounts.succeeded,
+            alreadyRecorded,
             missing: 0,
             checkedBy: 'first-output',
           };

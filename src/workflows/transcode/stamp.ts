@@ -18,6 +18,8 @@ export async function stampOutputs(run: Run): Promise<void> {
       extension: plan.extension,
       commandTemplate: plan.commandTemplate,
       recordsOnUpload: state.recordsOnUpload === true,
+      // The last poll's count: final once the wait has ended (or the job was terminated).
+      succeededCount: progress.tasks.counts.succeeded,
       ...(state.manifest ? { manifest: state.manifest } : { files: state.files }),
     });
   });
