@@ -18,7 +18,12 @@ import { approveCleanupSignal, cancelSignal, progressQuery } from '../../src/tra
 import type { TranscodeInput } from '../../src/transcode';
 import type { RunState } from '../../src/workflows/transcode/state';
 import type { TranscodeWorkflow } from '../../src/transcode';
-import { createdSince, emulatorStats, setEmulatorFaults } from 'azure-batch-emulator/control';
+import {
+  createdSince,
+  emulatorStats,
+  operationCount,
+  setEmulatorFaults,
+} from 'azure-batch-emulator/control';
 import { testConfig } from '../helpers/stack';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 
@@ -96,6 +101,8 @@ describe('transcode workflow', () => {
     assert.equal(sent[0][0], '2025-06-01');
     assert.ok(sent[0][1] >= 10, `only ${sent[0][1]} requests counted`);
     const progress = await handle.query(progressQuery);
+    // Task counts are asked by the polls alone: one request each, none beside them.
+    assert.equal(operationCount(before, after, 'Job_GetTaskCounts'), progress.polls);
     assert.ok(await poolGone(progress.pool.id), 'pool still exists after cleanup');
     assert.ok(
       result.resources.deleted.some((r) => r.startsWith('container ')),
