@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseFilter } from '../src/odata/filter';
+import { FILTERABLE } from '../src/odata/filterable';
 import { installNodeImage } from '../src/runtime/apt-shim';
 import { splitCommandLine } from '../src/runtime/command-line';
 import { expandPattern } from '../src/runtime/glob';
@@ -82,6 +83,32 @@ describe('ISO 8601 durations and OData filters', () => {
     );
     assert.equal(d({ creationTime: new Date('2021-01-01'), state: 'running' }), true);
     assert.throws(() => parseFilter('state eq'), /end of expression/);
+  });
+  it('refuses, as Batch does, properties and operators a list cannot filter on', () => {
+    const tasks = FILTERABLE.tasks;
+    // What the product asks for: the results step's two listings.
+    for (const text of [
+      "state ne 'completed' or executionInfo/result eq 'failure'",
+      "state eq 'completed' and executionInfo/result eq 'success'",
+      "startswith(id, 't0')",
+    ]) {
+      assert.doesNotThrow(() => parseFilter(text, tasks), text);
+    }
+    assert.throws(
+      () => parseFilter("commandLine eq 'x'", tasks),
+      /cannot be filtered on 'commandLine'/,
+    );
+    assert.throws(() => parseFilter("state gt 'active'", tasks), /'gt' is not allowed on 'state'/);
+    assert.throws(
+      () => parseFilter("endswith(id, '9')", tasks),
+      /'endswith' is not allowed on 'id'/,
+    );
+    assert.throws(
+      () => parseFilter("startswith(name, 'std') or name eq 'x'", FILTERABLE.files),
+      /'eq' is not allowed on 'name'/,
+    );
+    // Property names compare case-insensitively, as elsewhere in the filter.
+    assert.doesNotThrow(() => parseFilter("ExecutionInfo/Result eq 'success'", tasks));
   });
 });
 

@@ -126,6 +126,11 @@ describe('tasks and the wire protocol', () => {
       client.task.list('job', { taskListOptions: { filter: "state eq 'x" } }),
     );
     assert.equal(bad.code, 'InvalidQueryParameterValue');
+    // Batch filters tasks on a few properties only: another one is refused, not ignored.
+    const unfilterable = await batchError(
+      client.task.list('job', { taskListOptions: { filter: "commandLine eq 'true'" } }),
+    );
+    assert.equal(unfilterable.code, 'InvalidQueryParameterValue');
   });
 
   it('terminates an active task (204) to completed with TaskEnded', async () => {

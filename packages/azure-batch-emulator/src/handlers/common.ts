@@ -1,6 +1,7 @@
 import type { ResolvedOptions } from '../config';
 import { BatchServiceError, Errors } from '../errors';
 import { parseFilter, type Predicate } from '../odata/filter';
+import type { Filterable } from '../odata/filterable';
 import { nextLink, parsePaging, takePage, type PageRequest } from '../odata/paging';
 import { parseSelect } from '../odata/select';
 import type { Operation, OperationResult } from '../pipeline/types';
@@ -45,12 +46,12 @@ export interface ListQuery {
   paging: PageRequest;
 }
 
-export function listQuery(op: Operation): ListQuery {
+export function listQuery(op: Operation, filterable?: Filterable): ListQuery {
   const text = op.query.get('$filter');
   let filter: Predicate | undefined;
   if (text) {
     try {
-      filter = parseFilter(text);
+      filter = parseFilter(text, filterable);
     } catch (err) {
       throw Errors.invalidQuery('$filter', text, err instanceof Error ? err.message : String(err));
     }
@@ -66,9 +67,9 @@ export function listPage<R extends { seq: number }>(
   op: Operation,
   records: Iterable<R>,
   model: (record: R) => object,
-  list: { mapper: MapperName; fragment: string; selectable?: boolean },
+  list: { mapper: MapperName; fragment: string; selectable?: boolean; filterable: Filterable },
 ): OperationResult {
-  const q = listQuery(op);
+  const q = listQuery(op, list.filterable);
   const { page, nextAfter } = takePage(records, q.paging, (r) => !q.filter || q.filter(model(r)));
   return {
     status: 200,

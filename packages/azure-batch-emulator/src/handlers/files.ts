@@ -7,6 +7,7 @@ import type { Operation, OperationResult } from '../pipeline/types';
 import { nodeRoot, taskDirs } from '../runtime/node-layout';
 import { key } from '../store/types';
 import { type Services, listPage } from './common';
+import { FILTERABLE } from '../odata/filterable';
 
 /** Task files (stdout.txt, stderr.txt, wd/...) read from the node directory the task ran in. */
 export class FilesHandler {
@@ -100,6 +101,7 @@ export class FilesHandler {
     await walk(dir);
     return listPage(op, found, (r) => r.file, {
       mapper: 'NodeFile',
+      filterable: FILTERABLE.files,
       fragment: 'files',
       selectable: false,
     });

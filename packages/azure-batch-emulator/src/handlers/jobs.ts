@@ -15,6 +15,7 @@ import {
   type Services,
   listPage,
 } from './common';
+import { FILTERABLE } from '../odata/filterable';
 
 /** Job operations: add, get, list, patch, update, terminate, delete, task counts. */
 export class JobsHandler {
@@ -83,6 +84,7 @@ export class JobsHandler {
   list = (op: Operation): OperationResult => {
     return listPage(op, this.s.store.listJobs(), (r) => r.job, {
       mapper: 'CloudJob',
+      filterable: FILTERABLE.jobs,
       fragment: 'jobs',
     });
   };

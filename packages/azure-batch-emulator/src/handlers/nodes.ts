@@ -2,6 +2,7 @@ import { Errors } from '../errors';
 import type { Operation, OperationResult } from '../pipeline/types';
 import type { PoolRecord } from '../store/types';
 import { listQuery, metadata, type Services, listPage } from './common';
+import { FILTERABLE } from '../odata/filterable';
 
 /** Compute node operations: list and get. */
 export class NodesHandler {
@@ -17,6 +18,7 @@ export class NodesHandler {
     const pool = this.pool(op.params.poolId);
     return listPage(op, pool.nodes.values(), (r) => r.node, {
       mapper: 'ComputeNode',
+      filterable: FILTERABLE.nodes,
       fragment: 'nodes',
     });
   };

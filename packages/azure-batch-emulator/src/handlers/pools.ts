@@ -14,6 +14,7 @@ import {
   type Services,
   listPage,
 } from './common';
+import { FILTERABLE } from '../odata/filterable';
 
 /** Pool operations: add, get, exists, list, delete, resize, stop resize, patch, update properties. */
 export class PoolsHandler {
@@ -101,6 +102,7 @@ export class PoolsHandler {
   list = (op: Operation): OperationResult => {
     return listPage(op, this.s.store.listPools(), (r) => r.pool, {
       mapper: 'CloudPool',
+      filterable: FILTERABLE.pools,
       fragment: 'pools',
     });
   };

@@ -14,6 +14,7 @@ import {
   type Services,
   listPage,
 } from './common';
+import { FILTERABLE } from '../odata/filterable';
 
 /** addtaskcollection takes at most 100 tasks (the JS SDK checks it too; Python chunks). */
 export const MAX_TASKS_PER_COLLECTION = 100;
@@ -148,6 +149,7 @@ export class TasksHandler {
     const job = this.findJob(op.params.jobId);
     return listPage(op, job.tasks.values(), (r) => r.task, {
       mapper: 'CloudTask',
+      filterable: FILTERABLE.tasks,
       fragment: 'tasks',
     });
   };

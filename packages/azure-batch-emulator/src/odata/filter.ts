@@ -3,6 +3,8 @@
  * startswith / endswith, property paths with '/', string, number, boolean, null and
  * datetime'...' literals. Strings compare case-insensitively, as Batch ids and enums do.
  */
+import type { Filterable } from './filterable';
+
 export type Predicate = (entity: object) => boolean;
 
 type Token =
@@ -110,9 +112,31 @@ function compare(op: string, a: Value, b: Value): boolean {
   }
 }
 
+/** A property path as written (`executionInfo/result`), when a primary was one. */
+type Operand = { expr: Expr; path?: string };
+
 class Parser {
   private i = 0;
-  constructor(private readonly tokens: Token[]) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly filterable?: Filterable,
+  ) {}
+
+  /** Refuses what Batch refuses: a property it does not filter on, or an operator it does not allow. */
+  private check(path: string | undefined, op: string): void {
+    if (!this.filterable || path === undefined) return;
+    const name = Object.keys(this.filterable).find((k) => k.toLowerCase() === path.toLowerCase());
+    if (name === undefined) {
+      throw new Error(
+        `this list cannot be filtered on '${path}' (it can on: ${Object.keys(this.filterable).join(', ')})`,
+      );
+    }
+    if (!this.filterable[name].includes(op)) {
+      throw new Error(
+        `'${op}' is not allowed on '${name}' (allowed: ${this.filterable[name].join(', ')})`,
+      );
+    }
+  }
 
   parse(): Predicate {
     const e = this.or();
@@ -167,11 +191,18 @@ class Parser {
       this.i++;
       const op = t.v.toLowerCase();
       const right = this.primary();
-      return (x) => compare(op, left(x), right(x));
+      this.check(left.path ?? right.path, op);
+      return (x) => compare(op, left.expr(x), right.expr(x));
     }
-    return left;
+    // A bare boolean property (`enableAutoScale`) reads as `eq true`.
+    this.check(left.path, 'eq');
+    return left.expr;
   }
-  private primary(): Expr {
+  private primary(): Operand {
+    const operand = this.operand();
+    return typeof operand === 'function' ? { expr: operand } : operand;
+  }
+  private operand(): Expr | Operand {
     const t = this.tokens[this.i++];
     if (!t) throw new Error('unexpected end of expression');
     if (t.t === 'punc' && t.v === '(') {
@@ -187,9 +218,12 @@ class Parser {
     const next = this.peek();
     if (next?.t === 'punc' && next.v === '(' && (word === 'startswith' || word === 'endswith')) {
       this.i++;
-      const a = this.or();
+      // Its arguments are a property and a literal, as Batch takes them.
+      const subject = this.primary();
+      this.check(subject.path, word);
+      const a = subject.expr;
       this.expectPunc(',');
-      const b = this.or();
+      const b = this.primary().expr;
       this.expectPunc(')');
       return (x) => {
         const s = a(x);
@@ -207,11 +241,14 @@ class Parser {
       if (part?.t !== 'id') throw new Error('expected a property name after /');
       path.push(part.v);
     }
-    return (x) => lookup(x, path);
+    return { expr: (x) => lookup(x, path), path: path.join('/') };
   }
 }
 
-/** Throws an Error with a readable reason when the expression is not understood. */
-export function parseFilter(text: string): Predicate {
-  return new Parser(tokenize(text)).parse();
+/**
+ * Throws an Error with a readable reason when the expression is not understood, or (given what
+ * the list can be filtered on) when it uses a property or an operator Batch refuses there.
+ */
+export function parseFilter(text: string, filterable?: Filterable): Predicate {
+  return new Parser(tokenize(text), filterable).parse();
 }
