@@ -1,6 +1,5 @@
 // A workflow's history over its continue-as-new chain, read from the server: events and bytes
-// per run, and every activity (local ones from their markers), workflow task and timer with its
-// times, for the profile.
+// per run, and every activity, workflow task and timer with its times, for the profile.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -105,39 +104,6 @@ function largestPayload(events: HistoryEvent[]): number {
   return largest;
 }
 
-/** The marker the SDK's core records for each completed local activity. */
-const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
-
-interface LocalActivityMarkerData {
-  activity_type: string;
-  original_schedule_time?: { seconds: number; nanos: number } | null;
-}
-
-type MarkerDetails = NonNullable<HistoryEvent['markerRecordedEventAttributes']>['details'];
-
-/** A local activity (recorded as a marker) as a span like an activity task's. */
-function localActivitySpan(details: MarkerDetails, recordedMs: number): ActivitySpan | undefined {
-  const data = details?.data?.payloads?.[0];
-  if (!data) return undefined;
-  const marker = defaultPayloadConverter.fromPayload<LocalActivityMarkerData>(data);
-  const scheduled = marker.original_schedule_time;
-  const scheduledMs = scheduled ? scheduled.seconds * 1000 + scheduled.nanos / 1e6 : recordedMs;
-  const result = details?.result?.payloads?.[0];
-  return {
-    type: marker.activity_type,
-    scheduledMs,
-    startedMs: scheduledMs,
-    // Closed when its marker reached the history: the worker's own completion time is taken
-    // on another clock (it can read earlier than the schedule).
-    closedMs: Math.max(scheduledMs, recordedMs),
-    outcome: result ? 'completed' : 'failed',
-    result:
-      result && KEEP_RESULTS.has(marker.activity_type)
-        ? defaultPayloadConverter.fromPayload(result)
-        : undefined,
-  };
-}
-
 function spansOf(
   events: HistoryEvent[],
 ): Pick<ChainHistory, 'activities' | 'workflowTasks' | 'timers'> {
@@ -191,9 +157,6 @@ function spansOf(
       close(e.activityTaskTimedOutEventAttributes.scheduledEventId, at, 'timed-out');
     } else if (e.activityTaskCanceledEventAttributes) {
       close(e.activityTaskCanceledEventAttributes.scheduledEventId, at, 'cancelled');
-    } else if (e.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER) {
-      const span = localActivitySpan(e.markerRecordedEventAttributes.details, at);
-      if (span) activities.push(span);
     } else if (e.workflowTaskScheduledEventAttributes) {
       wfScheduled.set(eventId, at);
     } else if (e.workflowTaskCompletedEventAttributes) {

@@ -35,7 +35,7 @@ export interface PollProfile {
   lastPollGapMs: number;
   /** Mean time between polls while tasks ran. */
   meanGapMs: number;
-  /** Mean time from scheduling one poll to its result in the history (local activity marker). */
+  /** Mean time one getTaskCounts activity took from schedule to completion. */
   meanPollActivityMs: number;
   /** History events written per poll while the tasks ran (activity, timer, workflow tasks). */
   eventsPerPoll: number;

@@ -37,7 +37,6 @@ function isScheduleToStartTimeout(err: unknown): boolean {
 export class Run {
   readonly quick: ActivityStubs['quick'];
   readonly long: ActivityStubs['long'];
-  readonly local: ActivityStubs['local'];
   private readonly onQueue: ActivityStubs['onQueue'];
   private taskPlans?: TaskPlan[];
 
@@ -45,12 +44,7 @@ export class Run {
     readonly input: TranscodeInput,
     readonly state: RunState,
   ) {
-    ({
-      quick: this.quick,
-      long: this.long,
-      local: this.local,
-      onQueue: this.onQueue,
-    } = activityStubs(state.plan));
+    ({ quick: this.quick, long: this.long, onQueue: this.onQueue } = activityStubs(state.plan));
   }
 
   /**

@@ -1,11 +1,6 @@
 // Activity stubs for one run: every call carries its own summary for the Web UI, and the
 // retry policy stops on the failure types no retry can fix.
-import {
-  proxyActivities,
-  proxyLocalActivities,
-  type ActivityOptions,
-  type RetryPolicy,
-} from '@temporalio/workflow';
+import { proxyActivities, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { NON_RETRYABLE_ERROR_TYPES, type TranscodePlan } from '../../transcode';
 
@@ -25,12 +20,6 @@ export type StubKind = 'quick' | 'long';
 export interface ActivityStubs {
   /** Short Azure calls: a lost response times out quickly and is retried (idempotently). */
   quick: (summary: string) => Activities;
-  /**
-   * Short Azure calls the workflow repeats on a timer (the task-count polls), run by the worker
-   * within the workflow task: one marker in the history instead of an activity task and a second
-   * workflow task, so each poll costs the server about half as much.
-   */
-  local: (summary: string) => Activities;
   /** Transfers and bulk adds: heartbeats make a dead worker's attempt retry promptly. */
   long: (summary: string) => Activities;
   /**
@@ -55,13 +44,6 @@ export function activityStubs(plan: TranscodePlan): ActivityStubs {
   return {
     quick: (summary) => activities({ ...options.quick, summary }),
     long: (summary) => activities({ ...options.long, summary }),
-    local: (summary) =>
-      proxyLocalActivities<Activities>({
-        retry,
-        startToCloseTimeout: plan.polling.callTimeoutMs,
-        scheduleToCloseTimeout: '30 minutes',
-        summary,
-      }),
     onQueue: (taskQueue, kind, summary, waitMs) =>
       activities({ ...options[kind], taskQueue, scheduleToStartTimeout: waitMs, summary }),
   };

@@ -1,6 +1,6 @@
 // Step 5: the durable wait for the tasks: one taskcounts request per poll and a timer between
 // polls, paced by the completion rate. True when the timeout passed first.
-import { ApplicationFailure, patched, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import { failureLimit } from '../../transcode';
 import { continueAsNewIfLong } from './continue-as-new';
 import { nextTaskPollIntervalMs } from './polling';
@@ -11,10 +11,9 @@ export async function waitForTasks(run: Run): Promise<boolean> {
   const { plan, state, progress } = run;
   const deadline = Date.parse(progress.tasksDeadline ?? new Date().toISOString());
   for (;;) {
-    const summary = `Task counts, poll ${progress.polls + 1}`;
-    // Local activities (absent from older histories, which replay their activity tasks).
-    const poll = patched('local-task-polls') ? run.local(summary) : run.quick(summary);
-    const counts = await poll.getTaskCounts({ jobId: plan.jobId });
+    const counts = await run
+      .quick(`Task counts, poll ${progress.polls + 1}`)
+      .getTaskCounts({ jobId: plan.jobId });
     progress.polls++;
     progress.tasks.counts = counts;
     run.touch();
