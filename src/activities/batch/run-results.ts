@@ -3,16 +3,15 @@
 // go into a blob beside the manifest (the claim check again), so history stays small.
 import { Context } from '@temporalio/activity';
 import { statusOf, toActivityFailure } from '../errors';
-import { listBlobs, readManifest, writeManifest, type VerifiedOutputs } from '../storage';
+import { listBlobs, writeManifest, type VerifiedOutputs } from '../storage';
 import {
-  planTasksFrom,
   RESULTS_LISTED,
   type FailedTask,
-  type InputFile,
   type ManifestRef,
   type ResultEntry,
 } from '../../transcode';
 import type { BatchClients } from './clients';
+import { plannedTaskChunks } from './planned-tasks';
 import { listTaskOutcomes } from './results';
 
 export interface RunResults {
@@ -77,20 +76,12 @@ export function createRunResultActivities({ batch, storage }: BatchClients) {
       const verified: VerifiedOutputs = { count: 0, bytes: 0, first: [], missing: [] };
       const outputs: Array<{ name: string; size: number }> = [];
       const missing: string[] = [];
-      let index = 0;
-      for await (const files of readManifest<InputFile>(
+      for await (const tasks of plannedTaskChunks(
         blobService,
-        args.manifest,
+        { manifest: args.manifest },
+        args,
         MANIFEST_CHUNK,
       )) {
-        const tasks = planTasksFrom(
-          files,
-          index,
-          args.manifest.count,
-          args.extension,
-          args.commandTemplate,
-        );
-        index += files.length;
         for (const task of tasks) {
           const failure = failedById.get(task.taskId);
           if (failure) failure.inputBlob = task.inputBlob;

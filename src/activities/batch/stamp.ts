@@ -2,15 +2,10 @@
 // record of what made it (storage/records.ts), unless its upload stored it already. Which tasks
 // succeeded is asked of Batch here, so no list of them passes through the workflow's history.
 import { Context } from '@temporalio/activity';
-import {
-  hasRecord,
-  readManifest,
-  stampRecords,
-  type OutputToStamp,
-  type StampResult,
-} from '../storage';
-import { planTasksFrom, type InputFile, type ManifestRef, type TaskPlan } from '../../transcode';
+import { hasRecord, stampRecords, type OutputToStamp, type StampResult } from '../storage';
+import type { InputFile, ManifestRef, TaskPlan } from '../../transcode';
 import type { BatchClients } from './clients';
+import { plannedTaskChunks } from './planned-tasks';
 import { firstSucceededTaskId, succeededTaskIdPages } from './results';
 
 const MANIFEST_CHUNK = 1000;
@@ -23,25 +18,6 @@ async function succeededTaskIds(batch: BatchClients['batch'], jobId: string): Pr
     for (const id of page) ids.add(id);
   }
   return ids;
-}
-
-/** The run's tasks in order, from its manifest or its list; stops when `visit` says true. */
-async function eachPlannedTask(
-  storage: BatchClients['storage'],
-  args: { extension: string; commandTemplate: string; files?: InputFile[]; manifest?: ManifestRef },
-  visit: (task: TaskPlan) => boolean | void,
-): Promise<void> {
-  const chunks = args.manifest
-    ? readManifest<InputFile>(storage.blobService, args.manifest, MANIFEST_CHUNK)
-    : [args.files ?? []];
-  const total = args.manifest?.count ?? args.files?.length ?? 0;
-  let index = 0;
-  for await (const files of chunks) {
-    for (const task of planTasksFrom(files, index, total, args.extension, args.commandTemplate)) {
-      if (visit(task) === true) return;
-    }
-    index += files.length;
-  }
 }
 
 export function createStampActivities({ batch, storage }: BatchClients) {
@@ -64,8 +40,7 @@ export function createStampActivities({ batch, storage }: BatchClients) {
       /** How many tasks succeeded, by the workflow's last poll (absent from older runs). */
       succeededCount?: number;
     }): Promise<StampResult> {
-      const planned = (visit: (task: TaskPlan) => boolean | void) =>
-        eachPlannedTask(storage, args, visit);
+      const planned = () => plannedTaskChunks(storage.blobService, args, args, MANIFEST_CHUNK);
       if (args.recordsOnUpload) {
         // Every task asked Batch to upload its output with the record: when the output of one
         // that succeeded carries it, Batch stored them all so (no listing of either kind).
@@ -74,11 +49,10 @@ export function createStampActivities({ batch, storage }: BatchClients) {
           return { stamped: 0, alreadyRecorded: 0, missing: 0, checkedBy: 'first-output' };
         }
         let first: TaskPlan | undefined;
-        await planned((task) => {
-          if (task.taskId !== firstId) return false;
-          first = task;
-          return true;
-        });
+        for await (const tasks of planned()) {
+          first = tasks.find((task) => task.taskId === firstId);
+          if (first) break;
+        }
         const output = first?.inputMd5 && {
           outputBlob: first.outputBlob,
           inputMd5: first.inputMd5,
@@ -97,10 +71,12 @@ export function createStampActivities({ batch, storage }: BatchClients) {
       }
       const succeeded = await succeededTaskIds(batch, args.jobId);
       const outputs: OutputToStamp[] = [];
-      await planned((task) => {
-        if (task.inputMd5 && succeeded.has(task.taskId))
-          outputs.push({ outputBlob: task.outputBlob, inputMd5: task.inputMd5 });
-      });
+      for await (const tasks of planned()) {
+        for (const task of tasks) {
+          if (task.inputMd5 && succeeded.has(task.taskId))
+            outputs.push({ outputBlob: task.outputBlob, inputMd5: task.inputMd5 });
+        }
+      }
       return stampRecords(storage, args.outputContainer, args.recipe, outputs);
     },
   };

@@ -3,10 +3,8 @@ import { activityInfo, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { BatchServiceModels } from '@azure/batch';
 import { redactSas, toActivityFailure } from '../errors';
-import { blobUrlWithSas, containerSasUrl, readManifest } from '../storage';
+import { blobUrlWithSas, containerSasUrl } from '../storage';
 import {
-  planTasks,
-  planTasksFrom,
   recipeHash,
   recordUploadHeaders,
   type InputFile,
@@ -15,6 +13,7 @@ import {
   type TaskCounts,
 } from '../../transcode';
 import { lower, type BatchClients } from './clients';
+import { plannedTaskChunks } from './planned-tasks';
 
 const TASKS_PER_REQUEST = 100; // Batch's addCollection limit
 const PARALLEL_CHUNKS = 4;
@@ -43,27 +42,12 @@ export interface AddTasksResult {
   recordsOnUpload?: boolean;
 }
 
-/** The tasks a chunk at a time, numbered, from the file list or streamed from the manifest. */
+/** The tasks a chunk (one request) at a time, numbered. */
 async function* taskChunks(
-  source: { files?: InputFile[]; manifest?: ManifestRef },
-  read: (ref: ManifestRef) => AsyncIterable<InputFile[]>,
-  extension: string,
-  commandTemplate: string,
+  chunks: AsyncIterable<TaskPlan[]>,
 ): AsyncIterable<{ index: number; tasks: TaskPlan[] }> {
-  if (source.manifest) {
-    const { count } = source.manifest;
-    let index = 0;
-    for await (const files of read(source.manifest)) {
-      const first = index * TASKS_PER_REQUEST;
-      yield { index, tasks: planTasksFrom(files, first, count, extension, commandTemplate) };
-      index++;
-    }
-    return;
-  }
-  const tasks = planTasks(source.files ?? [], extension, commandTemplate);
-  for (let i = 0; i < tasks.length; i += TASKS_PER_REQUEST) {
-    yield { index: i / TASKS_PER_REQUEST, tasks: tasks.slice(i, i + TASKS_PER_REQUEST) };
-  }
+  let index = 0;
+  for await (const tasks of chunks) yield { index: index++, tasks };
 }
 
 export function createTaskActivities(clients: BatchClients) {
@@ -211,10 +195,7 @@ export function createTaskActivities(clients: BatchClients) {
       const inFlight = new Set<Promise<void>>();
       let failure: { error: unknown } | undefined;
       const chunks = taskChunks(
-        args,
-        (ref) => readManifest<InputFile>(clients.storage.blobService, ref, TASKS_PER_REQUEST),
-        args.extension,
-        args.commandTemplate,
+        plannedTaskChunks(clients.storage.blobService, args, args, TASKS_PER_REQUEST),
       );
       // Alive from the start (the SAS URLs and the first chunk take a while), then per chunk.
       heartbeat();
