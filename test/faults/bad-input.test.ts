@@ -10,6 +10,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { createAzureClients } from '../../src/azure-clients';
 import { makeClip } from '../../src/demo/samples';
 import {
+  approveCleanupSignal,
   type TranscodeInput,
   progressQuery,
   type TranscodeResult,
@@ -215,25 +216,56 @@ describe('bad input', () => {
       ';touch injected;.mp4',
     ];
     const body = fs.readFileSync(clip);
-    const result = await expectResult(
+    const input: TranscodeInput = {
+      input: { localDir: folder(Object.fromEntries(names.map((n) => [n, body]))) },
+      pool: { lowPriorityNodes: 2 },
+      // Asked, so the tasks' folders are still there to look into before the pool goes.
+      cleanup: { policy: 'ask' },
+      polling: fast,
+    };
+    const before = await emulatorStats(tw.config.batch.url);
+    const handle = await tw.client.workflow.start<TranscodeWorkflow>('transcodeWorkflow', {
+      taskQueue: tw.taskQueue,
+      workflowId: `bad-${Date.now()}`,
+      args: [input],
+    });
+    let progress = await handle.query(progressQuery);
+    for (let i = 0; i < 600 && progress.phase !== 'awaiting-cleanup-decision'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      progress = await handle.query(progressQuery);
+    }
+    assert.equal(progress.phase, 'awaiting-cleanup-decision');
+    const batch = createAzureClients(tw.config).batch;
+    const seen: string[] = [];
+    for (const task of await batch.task.list(progress.job.id)) {
+      const files = await batch.file.listFromTask(progress.job.id, task.id!, {
+        recursive: true,
+      });
+      seen.push(...files.map((f) => f.name!));
+    }
+    // Every task's working folder was looked into.
+    assert.equal(
+      seen.filter((f) => f === 'wd/input.mp4').length,
+      names.length,
+      `the tasks' folders: ${seen.join(', ')}`,
+    );
+    const injected = seen.filter((f) => path.basename(f) === 'injected');
+    assert.deepEqual(injected, [], 'a file name was executed as a command');
+    await handle.signal(approveCleanupSignal, { deleteJob: true, deletePool: true });
+    const result = await handle.result();
+    await record(
       'file names with spaces, quotes, unicode, shell metacharacters',
-      {
-        input: { localDir: folder(Object.fromEntries(names.map((n) => [n, body]))) },
-        pool: { lowPriorityNodes: 2 },
-        cleanup: { policy: 'always' },
-        polling: fast,
-      },
+      before,
+      resourcesOf(handle, input),
+      `${result.status}: ${result.message}`,
+      result.outputCount,
+      1,
     );
     assert.equal(result.status, 'succeeded', result.message);
     assert.deepEqual(
       result.outputs.map((o) => o.name).sort(),
       names.map((n) => n.replace(/\.mp4$/, '.mp3')).sort(),
     );
-    const config = await testConfig();
-    const injected = fs
-      .readdirSync(config.stack.dataDir, { recursive: true, encoding: 'utf8' })
-      .filter((f) => path.basename(f) === 'injected');
-    assert.deepEqual(injected, [], 'a file name was executed as a command');
   });
 
   test('pool or job id with bad characters or over 64: refused by the workflow and by the client', async () => {

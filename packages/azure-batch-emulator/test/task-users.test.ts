@@ -320,7 +320,12 @@ describe('task users: tasks are kept out of the emulator’s files', () => {
         () => /at (http\S+) account=(\S+) key=(\S+)/.exec(stdout) ?? undefined,
         30_000,
       );
-      assert.match(stderr, /not root: it cannot switch users/);
+      // stdout and stderr are separate pipes: the warning may arrive after the URL line.
+      await waitFor(
+        'the not-root warning',
+        () => (/not root: it cannot switch users/.test(stderr) ? true : undefined),
+        10_000,
+      );
       const other = batchClient({ url: line[1], accountName: line[2], accountKey: line[3] });
       await other.pool.add(poolSpec('p', { targetDedicatedNodes: 1 }));
       await other.job.add({ id: 'j', poolInfo: { poolId: 'p' } });
