@@ -64,12 +64,30 @@ export function describeError(err: unknown): string {
           ? err.message
           : JSON.stringify(err.message);
   const firstLine = (text ?? '').split('\n')[0];
-  const detail = Array.isArray(err.body?.values)
-    ? err.body.values.find((v) => v.key === 'AuthenticationErrorDetail')?.value
-    : undefined;
+  const details = batchDetails(err.body?.values);
   return redactSas(
-    `${err.statusCode ?? ''} ${codeOf(err) ?? ''}: ${firstLine}${detail ? ` ${detail}` : ''}`.trim(),
+    `${err.statusCode ?? ''} ${codeOf(err) ?? ''}: ${firstLine}${details ? ` ${details}` : ''}`.trim(),
   );
+}
+
+/** A detail longer than this (a whole command line, say) is cut: the message stays readable. */
+const DETAIL_CHARS = 200;
+
+/**
+ * Batch's details of a refusal, which say what its message does not: which property, with
+ * what value, and why (InvalidPropertyValue, MissingRequiredProperty, the query and header
+ * errors), or why a credential was refused (AuthenticationErrorDetail).
+ */
+function batchDetails(values: Array<{ key?: string; value?: string }> | undefined): string {
+  if (!Array.isArray(values)) return '';
+  const cut = (v: string) => (v.length > DETAIL_CHARS ? `${v.slice(0, DETAIL_CHARS)}…` : v);
+  const of = (key: string) => values.find((v) => v.key === key)?.value;
+  const auth = of('AuthenticationErrorDetail');
+  if (auth) return auth;
+  const parts = values
+    .filter((v) => v.key && v.value !== undefined && v.value !== '')
+    .map((v) => `${v.key}: ${cut(String(v.value))}`);
+  return parts.length > 0 ? `(${parts.join('; ')})` : '';
 }
 
 /**

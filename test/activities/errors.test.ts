@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BatchServiceClient, BatchSharedKeyCredentials } from '@azure/batch';
 import { ApplicationFailure } from '@temporalio/common';
-import { toActivityFailure } from '../../src/activities/errors';
+import { describeError, toActivityFailure } from '../../src/activities/errors';
 
 function failureOf(err: unknown): ApplicationFailure {
   try {
@@ -47,4 +47,36 @@ test('a connection error stays retryable', () => {
   );
   assert.equal(failure.nonRetryable, false);
   assert.equal(failure.type, 'AzureError');
+});
+
+test("Batch's details of a refusal are in the message: property, value and reason; long ones cut; no SAS", () => {
+  const refusal = (values: Array<{ key: string; value: string }>) => ({
+    statusCode: 400,
+    code: 'InvalidPropertyValue',
+    body: {
+      code: 'InvalidPropertyValue',
+      message: { value: 'The value provided for one of the properties is invalid.\nRequestId:x' },
+      values,
+    },
+  });
+  const failure = failureOf(
+    refusal([
+      { key: 'PropertyName', value: 'taskSlotsPerNode' },
+      { key: 'PropertyValue', value: '5' },
+      { key: 'Reason', value: 'must be from 1 to 4' },
+    ]),
+  );
+  assert.equal(failure.type, 'InvalidRequest');
+  assert.equal(failure.nonRetryable, true);
+  assert.equal(
+    failure.message,
+    'create pool p: 400 InvalidPropertyValue: The value provided for one of the properties is ' +
+      'invalid. (PropertyName: taskSlotsPerNode; PropertyValue: 5; Reason: must be from 1 to 4)',
+  );
+  const long = describeError(
+    refusal([{ key: 'PropertyValue', value: `https://a/b?sv=1&sig=SECRET ${'x'.repeat(400)}` }]),
+  );
+  assert.ok(!long.includes('SECRET'), long);
+  assert.ok(long.length < 400, `${long.length} characters`);
+  assert.match(long, /…\)$/);
 });

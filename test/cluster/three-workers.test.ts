@@ -28,7 +28,7 @@ import {
   type TranscodeWorkflow,
   TRANSCODE_WORKFLOW_TYPE,
 } from '../../src/transcode';
-import { PROMPT_RETRIES } from '../helpers/fault-harness';
+import { leftoversOf, PROMPT_RETRIES, resourcesOf } from '../helpers/fault-harness';
 import { testConfig } from '../helpers/stack';
 
 const RUNS = 6;
@@ -239,11 +239,14 @@ test('three workers, the folder on one: six runs of 20 files survive two SIGKILL
       );
     }
   }
-  // Deletes are asynchronous in Batch: give them a moment before counting what is left.
-  let live = (await emulatorStats(config.batch.url)).live;
-  for (let i = 0; i < 100 && (live.pools > 0 || live.jobs > 0); i++) {
-    await sleep(100);
-    live = (await emulatorStats(config.batch.url)).live;
+  // Each run's own pool and job, by id (leftoversOf waits for Batch's asynchronous deletes):
+  // the emulator's totals would also count what an earlier test file on this stack left.
+  const batch = createAzureClients(config).batch;
+  const live = { pools: 0, jobs: 0 };
+  for (const [r, handle] of handles.entries()) {
+    const left = await leftoversOf(batch, resourcesOf(handle, inputs[r]));
+    live.pools += left.pools;
+    live.jobs += left.jobs;
   }
   t.diagnostic(
     `${RUNS} runs × ${FILES} files in ${(elapsedMs / 1000).toFixed(1)} s; host-b killed at ` +

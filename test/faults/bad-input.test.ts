@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { createAzureClients } from '../../src/azure-clients';
 import { makeClip } from '../../src/demo/samples';
 import {
@@ -218,9 +218,10 @@ describe('bad input', () => {
     const body = fs.readFileSync(clip);
     const input: TranscodeInput = {
       input: { localDir: folder(Object.fromEntries(names.map((n) => [n, body]))) },
-      pool: { lowPriorityNodes: 2 },
-      // Asked, so the tasks' folders are still there to look into before the pool goes.
-      cleanup: { policy: 'ask' },
+      // One node that runs every task at once and is kept while the decision is asked for:
+      // the tasks' folders stay there to look into (a node let go takes its folders with it).
+      pool: { vmSize: 'STANDARD_A2_v2', lowPriorityNodes: 1, taskSlotsPerNode: 5 },
+      cleanup: { policy: 'ask', keepNodesWhileWaiting: true },
       polling: fast,
     };
     const before = await emulatorStats(tw.config.batch.url);
@@ -229,29 +230,39 @@ describe('bad input', () => {
       workflowId: `bad-${Date.now()}`,
       args: [input],
     });
-    let progress = await handle.query(progressQuery);
-    for (let i = 0; i < 600 && progress.phase !== 'awaiting-cleanup-decision'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      progress = await handle.query(progressQuery);
+    try {
+      let progress = await handle.query(progressQuery);
+      const waiting = (phase: string) => phase !== 'awaiting-cleanup-decision' && phase !== 'done';
+      for (let i = 0; i < 600 && waiting(progress.phase); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        progress = await handle.query(progressQuery);
+      }
+      assert.equal(progress.phase, 'awaiting-cleanup-decision', JSON.stringify(progress));
+      const batch = createAzureClients(tw.config).batch;
+      const seen: string[] = [];
+      for (const task of await batch.task.list(progress.job.id)) {
+        const files = await batch.file.listFromTask(progress.job.id, task.id!, {
+          recursive: true,
+        });
+        seen.push(...files.map((f) => f.name!));
+      }
+      // Every task's working folder was looked into.
+      assert.equal(
+        seen.filter((f) => f === 'wd/input.mp4').length,
+        names.length,
+        `the tasks' folders: ${seen.join(', ')}`,
+      );
+      const injected = seen.filter((f) => path.basename(f) === 'injected');
+      assert.deepEqual(injected, [], 'a file name was executed as a command');
+    } finally {
+      // Whatever was found, the run's pool and job go (a failed look must not leave them).
+      // (A run already ended has nothing to delete: the signal is then refused, harmlessly.)
+      await handle
+        .signal(approveCleanupSignal, { deleteJob: true, deletePool: true })
+        .catch((err: unknown) => {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        });
     }
-    assert.equal(progress.phase, 'awaiting-cleanup-decision');
-    const batch = createAzureClients(tw.config).batch;
-    const seen: string[] = [];
-    for (const task of await batch.task.list(progress.job.id)) {
-      const files = await batch.file.listFromTask(progress.job.id, task.id!, {
-        recursive: true,
-      });
-      seen.push(...files.map((f) => f.name!));
-    }
-    // Every task's working folder was looked into.
-    assert.equal(
-      seen.filter((f) => f === 'wd/input.mp4').length,
-      names.length,
-      `the tasks' folders: ${seen.join(', ')}`,
-    );
-    const injected = seen.filter((f) => path.basename(f) === 'injected');
-    assert.deepEqual(injected, [], 'a file name was executed as a command');
-    await handle.signal(approveCleanupSignal, { deleteJob: true, deletePool: true });
     const result = await handle.result();
     await record(
       'file names with spaces, quotes, unicode, shell metacharacters',
@@ -351,6 +362,21 @@ describe('bad input', () => {
       /could not get its nodes: AccountLowPriorityCoreQuotaReached/,
     );
     assertNoTaskRan(created, 7);
+  });
+
+  test('more task slots than the VM size allows: Batch names the property and the limit', async () => {
+    const { message, created } = await expectFailure(
+      'taskSlotsPerNode over the VM size limit',
+      {
+        input: { localDir: path.dirname(clip) },
+        // STANDARD_A1_v2 has 1 core: Batch allows at most 4 slots per node.
+        pool: { vmSize: 'STANDARD_A1_v2', taskSlotsPerNode: 5 },
+        cleanup: { policy: 'always' },
+      },
+      /create pool .*: 400 InvalidPropertyValue: /,
+    );
+    assert.match(message, /PropertyName: taskSlotsPerNode; PropertyValue: 5; Reason: .*1 to 4/);
+    assert.deepEqual(created, nothing);
   });
 
   test('a start task that fails on every node: fails fast, pool deleted', async () => {

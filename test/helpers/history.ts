@@ -1,21 +1,41 @@
 // What an activity of a finished run answered, read from the run's history and decoded with the
-// client's own data converter (codecs included), as src/cli/pending.ts decodes heartbeats.
+// client's own data converter (codecs included), as src/cli/pending.ts decodes heartbeats. A run
+// that continued as new is read from its first execution on: the activity may be in any of them.
 import type { Client } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+
+type HistoryEvents = NonNullable<
+  Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events']
+>;
+
+/** The events of every execution of `workflowId`'s chain, oldest execution first. */
+async function chainEvents(client: Client, workflowId: string): Promise<HistoryEvents> {
+  const executions: HistoryEvents[] = [];
+  let runId: string | undefined;
+  for (;;) {
+    const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    executions.unshift(events);
+    const previous =
+      events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+    if (!previous) return executions.flat();
+    runId = previous;
+  }
+}
 
 export async function activityResults<T>(
   client: Client,
   workflowId: string,
   activityType: string,
 ): Promise<T[]> {
-  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  const scheduled = new Set(
-    events
-      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType)
-      .map((e) => String(e.eventId)),
-  );
+  const events = await chainEvents(client, workflowId);
   const results: T[] = [];
+  // Event ids restart in each execution: match completions within their own execution.
+  let scheduled = new Set<string>();
   for (const e of events) {
+    if (e.workflowExecutionStartedEventAttributes) scheduled = new Set();
+    if (e.activityTaskScheduledEventAttributes?.activityType?.name === activityType) {
+      scheduled.add(String(e.eventId));
+    }
     const completed = e.activityTaskCompletedEventAttributes;
     if (!completed || !scheduled.has(String(completed.scheduledEventId))) continue;
     const [result] = await decodeArrayFromPayloads(
