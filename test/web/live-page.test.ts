@@ -33,6 +33,12 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
   }
 }
 const FILES = 10;
+// The 10-node run's tasks wait while this file exists, so that the heatmap is seen with nodes
+// running and the pool whole (when tasks end, the pool shrinks to the busy nodes). In /tmp: the
+// test runner's private TMPDIR is closed to the emulator's task user.
+const gateDir = fs.mkdtempSync('/tmp/live-page-gate-');
+fs.chmodSync(gateDir, 0o755);
+const gate = path.join(gateDir, 'held');
 
 describe('watch --web: the live page', { skip: browserMissing(), timeout: 180_000 }, () => {
   let config: AppConfig;
@@ -45,8 +51,11 @@ describe('watch --web: the live page', { skip: browserMissing(), timeout: 180_00
 
   const input = (workflowId: string, files = FILES): TranscodeInput => ({
     input: { localDir: clips, pattern: files === FILES ? '*.mp4' : 'LowPriVMs-1.mp4' },
-    // Long enough to look at, cheap on the machine's two cores.
-    output: { commandTemplate: '/bin/bash -c "sleep 8; cp {input} {output}"' },
+    // Held while the gate file exists (the page is looked at mid-run, however slow the machine),
+    // then a short sleep: cheap on the machine's two cores.
+    output: {
+      commandTemplate: `/bin/bash -c "while [ -e ${gate} ]; do sleep 0.2; done; sleep 2; cp {input} {output}"`,
+    },
     pool: { id: `pool-${workflowId}`, lowPriorityNodes: files === FILES ? NODES : 1 },
     cleanup: { policy: 'ask', decisionTimeoutMinutes: 10 },
     polling: { minIntervalSeconds: 0.5, maxIntervalSeconds: 1 },
@@ -74,10 +83,12 @@ describe('watch --web: the live page', { skip: browserMissing(), timeout: 180_00
     for (const s of served) await s.stop();
     for (const h of handles) await h.terminate('live-page test ended').catch(() => undefined);
     if (clips) fs.rmSync(clips, { recursive: true, force: true });
+    fs.rmSync(gateDir, { recursive: true, force: true });
   });
 
   test('a 10-node pool mid-run, a preemption, then approve cleanup completes the run', async () => {
     const workflowId = `live-page-${Date.now()}`;
+    fs.writeFileSync(gate, '');
     const handle = await tw.client.workflow.start<TranscodeWorkflow>('transcodeWorkflow', {
       taskQueue: tw.taskQueue,
       workflowId,
@@ -144,7 +155,9 @@ describe('watch --web: the live page', { skip: browserMissing(), timeout: 180_00
     assert.ok(refreshes >= 2, `too few refreshes: ${refreshes}`);
     assert.ok(lists <= refreshes + polls + 1, `${lists} node lists for ${refreshes} refreshes`);
 
-    // The run waits for the decision; the button sends it (keeping nothing) and the run ends.
+    // The tasks may end now; the run waits for the decision; the button sends it (keeping
+    // nothing) and the run ends.
+    fs.rmSync(gate, { force: true });
     await page
       .locator('#status', { hasText: /^awaiting-cleanup-decision$/ })
       .waitFor({ timeout: 90_000 });
