@@ -118,6 +118,17 @@ describe('tasks and the wire protocol', () => {
     );
     assert.equal(completed[0].commandLine, undefined);
     assert.equal(completed[0].executionInfo?.exitCode, 0);
+    // $select names are read in any case; only those properties are written.
+    const [selected] = await client.task.list('idle-job', {
+      taskListOptions: { select: 'ID,State', maxResults: 1 },
+    });
+    assert.deepEqual(
+      Object.entries(selected).filter(([, v]) => v !== undefined),
+      [
+        ['id', 't1'],
+        ['state', 'active'],
+      ],
+    );
     const none = await client.task.list('idle-job', {
       taskListOptions: { filter: "state eq 'completed' or executionInfo/exitCode ne null" },
     });

@@ -7,14 +7,3 @@ export function parseSelect(text: string | null): string[] | undefined {
     .filter(Boolean);
   return names.length > 0 ? names : undefined;
 }
-
-export function applySelect(
-  wire: Record<string, unknown>,
-  select: string[] | undefined,
-): Record<string, unknown> {
-  if (!select) return wire;
-  const wanted = new Set(select.map((s) => s.toLowerCase()));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(wire)) if (wanted.has(k.toLowerCase())) out[k] = v;
-  return out;
-}

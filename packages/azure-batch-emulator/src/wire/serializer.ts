@@ -123,3 +123,48 @@ export function writeModel(name: MapperName, model: object): Record<string, unkn
     unknown
   >;
 }
+
+/** Response mappers cut to a `$select`'s top-level properties, per mapper and selection. */
+const selectedMappers = new Map<string, CompositeMapper>();
+
+/** The same `$select` array is passed for each model of a list: its mapper is looked up once. */
+const lastSelected = new WeakMap<string[], { name: MapperName; mapper: CompositeMapper }>();
+
+function selectedMapper(name: MapperName, select: string[]): CompositeMapper {
+  const last = lastSelected.get(select);
+  if (last?.name === name) return last.mapper;
+  const mapper = selectedMapperFor(name, select);
+  lastSelected.set(select, { name, mapper });
+  return mapper;
+}
+
+function selectedMapperFor(name: MapperName, select: string[]): CompositeMapper {
+  const wanted = new Set(select.map((s) => s.toLowerCase()));
+  const cacheKey = `${name}|${[...wanted].sort().join(',')}`;
+  let mapper = selectedMappers.get(cacheKey);
+  if (!mapper) {
+    const full = responseMappers[name];
+    const kept = Object.entries(modelProperties(full)).filter(([key, prop]) =>
+      wanted.has((prop.serializedName ?? key).toLowerCase()),
+    );
+    mapper = { ...full, type: { ...full.type, modelProperties: Object.fromEntries(kept) } };
+    selectedMappers.set(cacheKey, mapper);
+  }
+  return mapper;
+}
+
+/**
+ * A model written with only the top-level properties a `$select` names (by wire name, any
+ * case): the SDK's serializer visits every property of the mapper it is given, so a listing
+ * that asks for ids only is written with a mapper of ids only.
+ */
+export function writeSelected(
+  name: MapperName,
+  model: object,
+  select: string[],
+): Record<string, unknown> {
+  return responseSerializer.serialize(selectedMapper(name, select), model, name) as Record<
+    string,
+    unknown
+  >;
+}
