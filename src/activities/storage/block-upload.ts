@@ -53,7 +53,10 @@ const HASH_CHUNKS_PER_HEARTBEAT = 64;
  * The file's MD5, streamed; heartbeating as it reads, since hashing a big file can take longer
  * than the heartbeat timeout.
  */
-export async function md5OfFile(file: string, progress: FileProgress): Promise<Buffer> {
+export async function md5OfFile(
+  file: string,
+  progress: Pick<FileProgress, 'working'>,
+): Promise<Buffer> {
   const hash = crypto.createHash('md5');
   let chunks = 0;
   for await (const chunk of fs.createReadStream(file)) {

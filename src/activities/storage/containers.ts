@@ -9,9 +9,9 @@ import type { StorageClients } from './clients';
  */
 export async function* listBlobs(
   container: ContainerClient,
-  prefix?: string,
+  options: { prefix?: string; includeMetadata?: boolean } = {},
 ): AsyncIterable<BlobItem> {
-  for await (const page of container.listBlobsFlat({ prefix }).byPage({ maxPageSize: 1000 })) {
+  for await (const page of container.listBlobsFlat(options).byPage({ maxPageSize: 1000 })) {
     yield* page.segment.blobItems;
   }
 }

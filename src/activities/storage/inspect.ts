@@ -180,7 +180,7 @@ export function createInspectActivities({ blobService }: StorageClients) {
       const container = blobService.getContainerClient(args.container);
       const files: InputFile[] = [];
       try {
-        for await (const blob of listBlobs(container, args.prefix)) {
+        for await (const blob of listBlobs(container, { prefix: args.prefix })) {
           Context.current().heartbeat();
           const name = blob.name.slice(blob.name.lastIndexOf('/') + 1);
           if (matchesGlob(name, args.pattern)) {

@@ -1,12 +1,9 @@
 // Incremental runs: what made each output, recorded in its blob's metadata (by its upload, or
 // once its task has succeeded), and the selection of the inputs whose output is not already
 // stored with the record of the same input and recipe.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { BlobItem, ContainerClient } from '@azure/storage-blob';
 import { statusOf, toActivityFailure } from '../errors';
 import {
   etagIdentity,
@@ -21,6 +18,8 @@ import {
   type TranscodePlan,
 } from '../../transcode';
 import type { StorageClients } from './clients';
+import { md5OfFile } from './block-upload';
+import { listBlobs } from './containers';
 import { recordedMd5, stampOf } from './file-stamp';
 import { readWholeManifest, writeManifest } from './manifest';
 
@@ -41,23 +40,13 @@ export interface OutputToStamp {
   inputMd5: string;
 }
 
-const LISTING_PAGE = 1000;
 const HASHING_AT_ONCE = 4;
 const STAMPING_AT_ONCE = 16;
 
-async function* listWithProperties(
-  container: ContainerClient,
-  options: { prefix?: string; includeMetadata?: boolean },
-): AsyncIterable<BlobItem> {
-  for await (const page of container.listBlobsFlat(options).byPage({ maxPageSize: LISTING_PAGE })) {
-    yield* page.segment.blobItems;
-  }
-}
-
-async function md5OfFile(file: string): Promise<string> {
-  const hash = crypto.createHash('md5');
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('base64');
+/** Hashing a big local file can outlast the heartbeat timeout: it heartbeats as it reads. */
+async function md5Base64(file: string): Promise<string> {
+  const working = () => Context.current().heartbeat();
+  return (await md5OfFile(file, { working })).toString('base64');
 }
 
 /** `work` over the items, `atOnce` at a time, heartbeating the count done. */
@@ -88,7 +77,7 @@ async function storedRecords(
   const records = new Map<string, OutputRecord | undefined>();
   try {
     const container = clients.blobService.getContainerClient(containerName);
-    for await (const blob of listWithProperties(container, { includeMetadata: true })) {
+    for await (const blob of listBlobs(container, { includeMetadata: true })) {
       if (names.has(blob.name)) records.set(blob.name, recordFromMetadata(blob.metadata));
       // Throttled by the SDK: a long listing (a hundred thousand outputs) keeps the activity alive.
       Context.current().heartbeat();
@@ -111,7 +100,7 @@ export function createRecordActivities(clients: StorageClients) {
         // Stamped before reading: a change while it is hashed leaves the file unlike its stamp.
         const stats = await fsp.stat(local);
         if (recordedMd5(file, stats)) return;
-        file.md5 = await md5OfFile(local);
+        file.md5 = await md5Base64(local);
         file.md5Stamp = stampOf(stats);
       });
       return;
@@ -119,7 +108,7 @@ export function createRecordActivities(clients: StorageClients) {
     const byName = new Map(files.map((f) => [f.blobName, f]));
     const container = blobService.getContainerClient(source.container);
     try {
-      for await (const blob of listWithProperties(container, { prefix: source.prefix })) {
+      for await (const blob of listBlobs(container, { prefix: source.prefix })) {
         const file = byName.get(blob.name);
         if (!file) continue;
         const { contentMD5, etag, contentLength } = blob.properties;
