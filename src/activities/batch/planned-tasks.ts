@@ -11,11 +11,14 @@ import {
   type TaskPlan,
 } from '../../transcode';
 
+/** Tasks per chunk when the run's tasks are walked to match them with results or outputs. */
+export const PLANNED_CHUNK = 1000;
+
 export async function* plannedTaskChunks(
   blobService: BlobServiceClient,
   source: { files?: InputFile[]; manifest?: ManifestRef },
   recipe: { extension: string; commandTemplate: string },
-  chunkSize: number,
+  chunkSize = PLANNED_CHUNK,
 ): AsyncIterable<TaskPlan[]> {
   const { extension, commandTemplate } = recipe;
   if (source.manifest) {

@@ -28,8 +28,6 @@ export interface RunResults {
   list?: ManifestRef;
 }
 
-const MANIFEST_CHUNK = 1000;
-
 export function createRunResultActivities({ batch, storage }: BatchClients) {
   const { blobService } = storage;
 
@@ -76,12 +74,7 @@ export function createRunResultActivities({ batch, storage }: BatchClients) {
       const verified: VerifiedOutputs = { count: 0, bytes: 0, first: [], missing: [] };
       const outputs: Array<{ name: string; size: number }> = [];
       const missing: string[] = [];
-      for await (const tasks of plannedTaskChunks(
-        blobService,
-        { manifest: args.manifest },
-        args,
-        MANIFEST_CHUNK,
-      )) {
+      for await (const tasks of plannedTaskChunks(blobService, { manifest: args.manifest }, args)) {
         for (const task of tasks) {
           const failure = failedById.get(task.taskId);
           if (failure) failure.inputBlob = task.inputBlob;

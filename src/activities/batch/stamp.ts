@@ -8,8 +8,6 @@ import type { BatchClients } from './clients';
 import { plannedTaskChunks } from './planned-tasks';
 import { firstSucceededTaskId, succeededTaskIdPages } from './results';
 
-const MANIFEST_CHUNK = 1000;
-
 /** Ids of the job's tasks that completed with success. */
 async function succeededTaskIds(batch: BatchClients['batch'], jobId: string): Promise<Set<string>> {
   const ids = new Set<string>();
@@ -40,7 +38,7 @@ export function createStampActivities({ batch, storage }: BatchClients) {
       /** How many tasks succeeded, by the workflow's last poll (absent from older runs). */
       succeededCount?: number;
     }): Promise<StampResult> {
-      const planned = () => plannedTaskChunks(storage.blobService, args, args, MANIFEST_CHUNK);
+      const planned = () => plannedTaskChunks(storage.blobService, args, args);
       if (args.recordsOnUpload) {
         // Every task asked Batch to upload its output with the record: when the output of one
         // that succeeded carries it, Batch stored them all so (no listing of either kind).

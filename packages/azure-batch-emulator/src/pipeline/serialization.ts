@@ -2,29 +2,23 @@ import { createReadStream } from 'node:fs';
 import type { Stats } from '../stats';
 import { adaptResponseBody } from '../wire/api-versions';
 import { present } from '../wire/present';
-import { writeModel, writeSelected, type MapperName } from '../wire/serializer';
+import { modelWriter } from '../wire/serializer';
 import { baseHeaders, writeResponse } from './respond';
 import type { Middleware, RequestContext, ResponseBody } from './types';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One model on the wire: presented, then written whole or (a `$select`) only as selected. */
-function wireModel(mapper: MapperName, model: object, select: string[] | undefined) {
-  const presented = present(mapper, model);
-  return select ? writeSelected(mapper, presented, select) : writeModel(mapper, presented);
-}
-
 function toWire(body: Exclude<ResponseBody, { kind: 'file' }>): Record<string, unknown> {
   switch (body.kind) {
-    case 'entity':
-      return {
-        'odata.metadata': body.metadata,
-        ...wireModel(body.mapper, body.model, body.select),
-      };
+    case 'entity': {
+      const write = modelWriter(body.mapper, body.select);
+      return { 'odata.metadata': body.metadata, ...write(present(body.mapper, body.model)) };
+    }
     case 'list': {
+      const write = modelWriter(body.mapper, body.select);
       const out: Record<string, unknown> = {
         'odata.metadata': body.metadata,
-        value: body.models.map((m) => wireModel(body.mapper, m, body.select)),
+        value: body.models.map((m) => write(present(body.mapper, m))),
       };
       if (body.nextLink) out['odata.nextLink'] = body.nextLink;
       return out;

@@ -116,29 +116,10 @@ export function readModel<T>(name: MapperName, body: unknown, objectName: string
   return normalizeEnums(mapper, model) as T;
 }
 
-/** Writes a model as its wire JSON (wire names, ISO dates); unknown model keys are dropped. */
-export function writeModel(name: MapperName, model: object): Record<string, unknown> {
-  return responseSerializer.serialize(responseMappers[name], model, name) as Record<
-    string,
-    unknown
-  >;
-}
-
 /** Response mappers cut to a `$select`'s top-level properties, per mapper and selection. */
 const selectedMappers = new Map<string, CompositeMapper>();
 
-/** The same `$select` array is passed for each model of a list: its mapper is looked up once. */
-const lastSelected = new WeakMap<string[], { name: MapperName; mapper: CompositeMapper }>();
-
 function selectedMapper(name: MapperName, select: string[]): CompositeMapper {
-  const last = lastSelected.get(select);
-  if (last?.name === name) return last.mapper;
-  const mapper = selectedMapperFor(name, select);
-  lastSelected.set(select, { name, mapper });
-  return mapper;
-}
-
-function selectedMapperFor(name: MapperName, select: string[]): CompositeMapper {
   const wanted = new Set(select.map((s) => s.toLowerCase()));
   const cacheKey = `${name}|${[...wanted].sort().join(',')}`;
   let mapper = selectedMappers.get(cacheKey);
@@ -154,17 +135,15 @@ function selectedMapperFor(name: MapperName, select: string[]): CompositeMapper 
 }
 
 /**
- * A model written with only the top-level properties a `$select` names (by wire name, any
- * case): the SDK's serializer visits every property of the mapper it is given, so a listing
- * that asks for ids only is written with a mapper of ids only.
+ * Writes models of one kind as their wire JSON (wire names, ISO dates; unknown model keys are
+ * dropped), whole or with only the top-level properties a `$select` names (by
+ * wire name, any case). The SDK's serializer visits every property of the mapper it is given,
+ * so a listing that asks for ids only is written with a mapper of ids only, chosen once for it.
  */
-export function writeSelected(
+export function modelWriter(
   name: MapperName,
-  model: object,
-  select: string[],
-): Record<string, unknown> {
-  return responseSerializer.serialize(selectedMapper(name, select), model, name) as Record<
-    string,
-    unknown
-  >;
+  select: string[] | undefined,
+): (model: object) => Record<string, unknown> {
+  const mapper = select ? selectedMapper(name, select) : responseMappers[name];
+  return (model) => responseSerializer.serialize(mapper, model, name) as Record<string, unknown>;
 }
