@@ -10,7 +10,8 @@ export interface CpuTimes {
   childrenMs: number;
 }
 
-export function cpuOf(pid: number | undefined): CpuTimes {
+/** `others`: processes measured on their own, whose CPU a parent's count leaves out. */
+export function cpuOf(pid: number | undefined, others: ReadonlySet<number> = new Set()): CpuTimes {
   try {
     // After "pid (comm) ", fields start at 3 (state): utime 14, stime 15, cutime 16, cstime 17.
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -21,7 +22,7 @@ export function cpuOf(pid: number | undefined): CpuTimes {
     const ms = (ticks: number) => (ticks * 1000) / TICKS_PER_SECOND;
     return {
       selfMs: ms(f[11] + f[12]),
-      childrenMs: ms(f[13] + f[14]) + liveChildrenMs(pid),
+      childrenMs: ms(f[13] + f[14]) + liveChildrenMs(pid, others),
     };
   } catch {
     return { selfMs: 0, childrenMs: 0 };
@@ -32,13 +33,14 @@ export function cpuOf(pid: number | undefined): CpuTimes {
  * CPU of a process's children still running, with theirs: a long-lived child (the emulator's
  * task launcher) reaps the tasks, so their time reaches the parent only when it exits.
  */
-function liveChildrenMs(pid: number | undefined): number {
+function liveChildrenMs(pid: number | undefined, others: ReadonlySet<number>): number {
   let total = 0;
   try {
     for (const thread of fs.readdirSync(`/proc/${pid}/task`)) {
       const children = fs.readFileSync(`/proc/${pid}/task/${thread}/children`, 'utf8');
-      for (const child of children.split(' ').filter(Boolean)) {
-        const times = cpuOf(Number(child));
+      for (const child of children.split(' ').filter(Boolean).map(Number)) {
+        if (others.has(child)) continue;
+        const times = cpuOf(child, others);
         total += times.selfMs + times.childrenMs;
       }
     }
@@ -68,8 +70,14 @@ export class CpuMeter {
   private readonly start: Record<string, CpuTimes>;
   private readonly machineStart = machineMs();
 
-  constructor(private readonly pids: Record<string, number | undefined>) {
-    this.start = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuOf(pid)]));
+  /** The named processes: a parent (the bench, which started the stack) counts none of them. */
+  private readonly named: ReadonlySet<number>;
+
+  constructor(readonly pids: Record<string, number | undefined>) {
+    this.named = new Set(Object.values(pids).filter((pid) => pid !== undefined));
+    this.start = Object.fromEntries(
+      Object.entries(pids).map(([name, pid]) => [name, cpuOf(pid, this.named)]),
+    );
   }
 
   /**
@@ -89,7 +97,7 @@ export class CpuMeter {
   since(): Record<string, { selfMs: number; childrenMs: number }> {
     return Object.fromEntries(
       Object.entries(this.pids).map(([name, pid]) => {
-        const now = cpuOf(pid);
+        const now = cpuOf(pid, this.named);
         return [
           name,
           {
@@ -98,6 +106,23 @@ export class CpuMeter {
           },
         ];
       }),
+    );
+  }
+}
+
+/** CPU per process added over several measurements, for a mean per measurement. */
+export class CpuSum {
+  private readonly total: Record<string, number> = {};
+
+  add(cpu: Record<string, { selfMs: number; childrenMs: number }>): void {
+    for (const [name, c] of Object.entries(cpu)) {
+      this.total[name] = (this.total[name] ?? 0) + c.selfMs + c.childrenMs;
+    }
+  }
+
+  mean(count: number): Record<string, number> {
+    return Object.fromEntries(
+      Object.entries(this.total).map(([name, ms]) => [name, Math.round(ms / Math.max(1, count))]),
     );
   }
 }

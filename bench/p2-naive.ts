@@ -12,7 +12,7 @@ import { loadConfig, PROJECT_ROOT } from '../src/config';
 import { tutorialClip } from '../src/demo/samples';
 import { startTestStack } from '../src/stack/stack';
 import { WorkerProcess } from '../src/stack/worker-process';
-import { CpuMeter } from './cpu';
+import { CpuMeter, CpuSum } from './cpu';
 import type { BenchSizes } from './options';
 import { p2Floor } from './p2-floor';
 import { round } from './phases';
@@ -132,6 +132,8 @@ export async function benchNaive(sizes: BenchSizes['p2'], say: (s: string) => vo
         azurite: stack.azurite.child?.pid,
         temporal: stack.temporal.child?.pid,
       });
+      /** CPU each process used during each side's runs, summed (ms), for the mean per run. */
+      const cpu = { ours: new CpuSum(), naive: new CpuSum() };
       const oursMs: number[] = [];
       /** Each run's own account of its time (the result's `time:` line, phase by phase). */
       const oursPhases: string[] = [];
@@ -141,11 +143,13 @@ export async function benchNaive(sizes: BenchSizes['p2'], say: (s: string) => vo
         const order = n % 2 === 1 ? (['ours', 'naive'] as const) : (['naive', 'ours'] as const);
         for (const which of order) {
           say(`P2: ${which} ${n} of ${sizes.runs}`);
+          const runMeter = new CpuMeter(meter.pids);
           if (which === 'ours') {
             const { ms, output } = await ours(n);
             oursMs.push(round(ms));
             oursPhases.push(/^\s*time: (.*)$/m.exec(output)?.[1] ?? '');
           } else naiveMs.push(round(await naive(n)));
+          cpu[which].add(runMeter.since());
         }
       }
       say('P2: the floor (the pool alone, ffmpeg alone)');
@@ -173,6 +177,8 @@ export async function benchNaive(sizes: BenchSizes['p2'], say: (s: string) => vo
          * alone on the five inputs at once; `floorRatio` is that over the naive program's time.
          */
         floor: { ...floor, floorRatio: ratio(floor.floorMs, median(naiveMs)) },
+        /** Mean CPU per run of each process (ms), ours and the naive program's. */
+        cpuMsPerRun: { ours: cpu.ours.mean(sizes.runs), naive: cpu.naive.mean(sizes.runs) },
         /** Share of the machine other processes used during the runs (0-1). */
         othersCpu: meter.othersShare(),
       };

@@ -388,6 +388,15 @@ function profileLines(s: Summary): string[] {
     );
   }
   if (s.p1) lines.push(`P1 CPU during the default run: ${cpuLine(s.p1.profile.cpuMs)}.`);
+  if (s.p2) {
+    const perRun = (cpu: Record<string, number>) =>
+      Object.entries(cpu)
+        .map(([name, cpuMs]) => `${name} ${ms(cpuMs)}`)
+        .join(', ');
+    lines.push(
+      `P2 CPU per run, ours: ${perRun(s.p2.cpuMsPerRun.ours)}; the naive program's: ${perRun(s.p2.cpuMsPerRun.naive)}.`,
+    );
+  }
   if (s.p3) {
     const p = s.p3.polling;
     lines.push(

@@ -22,6 +22,21 @@ test('the client runs from dist/ with plain node, no TypeScript loader', () => {
   );
 });
 
+test("the client's --help loads neither Temporal's client nor its protobuf definitions", () => {
+  ensureProjectBuild();
+  // Run as `node main.js --help` would, then name the loaded modules when the process exits.
+  const probe = `
+    process.on('exit', () => console.error('LOADED ' + JSON.stringify(Object.keys(require.cache))));
+    process.argv = [process.argv[0], ${JSON.stringify(path.join(PROJECT_ROOT, 'dist/src/cli/main.js'))}, '--help'];
+    require('node:module').runMain();`;
+  const help = runNode('-e', probe);
+  assert.equal(help.status, 0, help.stderr);
+  const loaded = JSON.parse(/^LOADED (.*)$/m.exec(help.stderr)?.[1] ?? 'null') as string[];
+  assert.ok(loaded.some((file) => file.endsWith(path.join('dist', 'src', 'cli', 'main.js'))));
+  const heavy = loaded.filter((file) => /@temporalio[/\\](client|proto)[/\\]/.test(file));
+  assert.deepEqual(heavy, [], 'loaded only by the commands that talk to Temporal');
+});
+
 /** A project of its own (tsconfig.json, src/, the project's node_modules), so that the builds
  * other tests start meanwhile never see the probe's files. */
 function scratchProject(): string {

@@ -3,7 +3,6 @@
 // the rest reused. An unknown or still-running run is refused (exit 2) and nothing is started.
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { planTranscode, type TranscodeInput } from '../../transcode';
 import { describeRun, UsageError, withClient } from '../session';
 import { launchRun } from './start';
@@ -54,7 +53,10 @@ async function endedRun(
   // The latest run of a continue-as-new chain starts with the same input as the first.
   const history = await handle.fetchHistory();
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-  // Decoded as the client decodes any payload: its codecs, then its converter.
+  // Decoded as the client decodes any payload: its codecs, then its converter. Loaded here, as
+  // Temporal's client is, so that `--help` and the other commands skip its protobuf modules.
+  const { decodeArrayFromPayloads } =
+    await import('@temporalio/common/lib/internal-non-workflow/index.js');
   const [input] = await decodeArrayFromPayloads(
     client.options.loadedDataConverter,
     started?.input?.payloads ?? [],
