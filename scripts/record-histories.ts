@@ -55,9 +55,9 @@ interface Scenario {
   name: string;
   description: string;
   /**
-   * Recorded by the code before the manifest, incremental runs and the pool's fit and idle
-   * (`v2-` ones record those): never rewritten once its file exists, since it stands for the runs
-   * in flight from that version.
+   * Recorded by an earlier version (before the manifest, incremental runs and the pool's fit and
+   * idle; `v2-` ones: before the tasks were added beside the upload): never rewritten once its
+   * file exists, since it stands for the runs in flight from that version.
    */
   legacy?: true;
   input(recording: Recording): TranscodeInput;
@@ -106,10 +106,14 @@ function askScenario(
   };
 }
 
-/** The current code's paths: manifest, the input host's queue, select and stamp, pool fit/idle. */
+/**
+ * The paths of the version before the tasks were added beside the upload: manifest, the input
+ * host's queue, select and stamp, pool fit/idle.
+ */
 const V2_SCENARIOS: Scenario[] = [
   {
     name: 'v2-succeeded',
+    legacy: true,
     description: 'two clips from the input host, manifest, stamped outputs, cleanup always',
     input: ({ clips, hostId }) => ({
       input: { localDir: clips, inputHost: hostId },
@@ -121,6 +125,7 @@ const V2_SCENARIOS: Scenario[] = [
   },
   {
     name: 'v2-reused',
+    legacy: true,
     description: 'a second run whose outputs are stored already: nothing to convert or create',
     input: ({ clips, hostId, tag }) => reusable(clips, hostId, tag),
     prepare: (recording) =>
@@ -132,6 +137,7 @@ const V2_SCENARIOS: Scenario[] = [
   },
   {
     name: 'v2-ask-pool-idle',
+    legacy: true,
     description: 'cleanup ask: the pool resized to 0 nodes while waiting, then approved',
     input: ({ clips }) => ({
       input: { localDir: clips, pattern: 'LowPriVMs-1.mp4' },
@@ -149,6 +155,7 @@ const V2_SCENARIOS: Scenario[] = [
   },
   {
     name: 'v2-continued-as-new',
+    legacy: true,
     description:
       'continues as new in the pool wait and the task wait; the pool shrinks in the wait',
     input: ({ clips }) => ({
@@ -161,6 +168,21 @@ const V2_SCENARIOS: Scenario[] = [
       pool: { lowPriorityNodes: 2, startTaskCommand: '/bin/bash -c "sleep 3"' },
       cleanup: { policy: 'always' },
       polling: { minIntervalSeconds: 0.05, maxIntervalSeconds: 0.05, maxHistoryEvents: 60 },
+    }),
+    drive: settle,
+  },
+];
+
+/** The current code's paths: the tasks added as their inputs are stored, beside the upload. */
+const V3_SCENARIOS: Scenario[] = [
+  {
+    name: 'v3-tasks-follow-upload',
+    description: 'two clips from the input host, each task added once its input is stored',
+    input: ({ clips, hostId }) => ({
+      input: { localDir: clips, inputHost: hostId },
+      pool: { lowPriorityNodes: 1 },
+      cleanup: { policy: 'always' },
+      polling: fast,
     }),
     drive: settle,
   },
@@ -239,6 +261,7 @@ const SCENARIOS: Scenario[] = [
     drive: settle,
   },
   ...V2_SCENARIOS,
+  ...V3_SCENARIOS,
 ];
 
 /** Strings that must never be in a fixture: the accounts' keys and any SAS signature. */

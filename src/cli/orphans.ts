@@ -63,11 +63,14 @@ export async function listOwned(
   return { owned, unowned };
 }
 
-/** A run's own lists that only the run reads; its results list and outputs are the user's. */
-const SWEPT_MANIFEST = /^(inputs|selected)[^/]*$/;
+/**
+ * A run's own lists that only the run reads (and its upload's published progress); its results
+ * list and outputs are the user's.
+ */
+const SWEPT_MANIFEST = /^(inputs|selected|uploaded)[^/]*$/;
 
 /**
- * The input and selection manifests under `_runs/<owner>/` of every container. Only an owner
+ * The input and selection manifests (and upload progress) under `_runs/<owner>/` of every container. Only an owner
  * with a first run id is ours; one that may have been sanitized (`_`, runBlobName) is kept apart
  * (`exact: false`): its workflow id as written may not be the run's.
  */

@@ -22,6 +22,18 @@ export function runBlobName(owner: string, file: string): string {
   return `${RUN_BLOB_PREFIX}${owner.replace(/[^A-Za-z0-9._/-]+/g, '_')}/${file}`;
 }
 
+/** A run's blob that is not a manifest: its name only. */
+export interface RunBlobRef {
+  container: string;
+  blobName: string;
+}
+
+/**
+ * How far a run's upload has got (every input before `watermark` is stored), published as it
+ * goes so that the tasks of the inputs already stored are added meanwhile.
+ */
+export const UPLOAD_PROGRESS_FILE = 'uploaded.json';
+
 /** The blob names of a run's input manifest and of its full results. */
 export const INPUT_MANIFEST_FILE = 'inputs.jsonl.gz';
 export const RESULTS_FILE = 'results.jsonl.gz';

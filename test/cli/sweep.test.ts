@@ -145,12 +145,13 @@ describe('client sweep', () => {
     const endedOwner = `${ended.handle.workflowId}/${ended.handle.firstExecutionRunId}`;
     const liveOwner = `${live.handle.workflowId}/${live.handle.firstExecutionRunId}`;
     // Manifests: the terminated run's input manifest (its cleanup never ran), a gone owner's
-    // input and selection manifests; kept: its results and outputs, the live run's manifest,
+    // input and selection manifests and upload progress; kept: its results and outputs, the live run's manifest,
     // a bare owner (no first run id) and an owner that may have been sanitized (`_`).
     const goneOwner = `${prefix}-gone-manifests/${randomUUID()}`;
     const endedInputs = await addBlob(`_runs/${endedOwner}/inputs.jsonl.gz`);
     const goneInputs = await addBlob(`_runs/${goneOwner}/inputs.jsonl.gz`);
     const goneSelected = await addBlob(`_runs/${goneOwner}/selected.jsonl.gz`);
+    const goneUploaded = await addBlob(`_runs/${goneOwner}/uploaded.json`);
     const kept = [
       await addBlob(`_runs/${goneOwner}/results.jsonl.gz`),
       await addBlob('LowPriVMs-1.mp3'),
@@ -166,6 +167,7 @@ describe('client sweep', () => {
       `manifest ${endedInputs} ${endedOwner} terminated`,
       `manifest ${goneInputs} ${goneOwner} not found`,
       `manifest ${goneSelected} ${goneOwner} not found`,
+      `manifest ${goneUploaded} ${goneOwner} not found`,
     ].sort();
     const neverRan = `${prefix}-never-ran/`;
     const key = (o: Listed['orphans'][number]) =>
@@ -193,7 +195,7 @@ describe('client sweep', () => {
     const text = await cli('sweep', '--owner-prefix', prefix);
     assert.equal(text.code, 0, text.stderr);
     const lines = text.stdout.trim().split('\n');
-    assert.equal(lines.length, 8, text.stdout);
+    assert.equal(lines.length, 9, text.stdout);
     assert.match(
       lines[0],
       new RegExp(`^job +${ended.progress.job.id} +owner ${endedOwner} \\(terminated\\)$`),
@@ -203,8 +205,8 @@ describe('client sweep', () => {
       new RegExp(`pool +${gonePool} +owner ${prefix}-never-ran/\\S+ \\(not found\\)`),
     );
     assert.match(
-      lines[7],
-      /^7 orphan\(s\) \(1 job\(s\), 3 pool\(s\), 3 manifest\(s\)\); .* 4 owned by a running workflow/,
+      lines[8],
+      /^8 orphan\(s\) \(1 job\(s\), 3 pool\(s\), 4 manifest\(s\)\); .* 4 owned by a running workflow/,
     );
     assert.match(
       text.stdout,
@@ -221,13 +223,15 @@ describe('client sweep', () => {
     // Nothing was deleted by listing.
     assert.ok(await poolExists(ended.progress.pool.id));
     assert.ok(await jobExists(ended.progress.job.id));
-    for (const id of [endedInputs, goneInputs, goneSelected]) assert.ok(await blobExists(id));
+    for (const id of [endedInputs, goneInputs, goneSelected, goneUploaded]) {
+      assert.ok(await blobExists(id));
+    }
 
     const deleted = await cli('sweep', '--delete', '--json', '--owner-prefix', prefix);
     assert.equal(deleted.code, 0, deleted.stderr);
     const result = JSON.parse(deleted.stdout) as Listed;
     assert.deepEqual(result.orphans.map(key).sort(), expected);
-    assert.equal(result.deleted, 7);
+    assert.equal(result.deleted, 8);
     assert.equal(result.failed, 0);
 
     assert.equal(await jobExists(ended.progress.job.id), false);
@@ -238,7 +242,7 @@ describe('client sweep', () => {
     assert.ok(await poolExists(livePool), 'a pool of a running workflow was deleted');
     assert.ok(await poolExists(live.progress.pool.id), 'the running run lost its pool');
     assert.ok(await jobExists(live.progress.job.id), 'the running run lost its job');
-    for (const id of [endedInputs, goneInputs, goneSelected]) {
+    for (const id of [endedInputs, goneInputs, goneSelected, goneUploaded]) {
       assert.equal(await blobExists(id), false, `${id} not deleted`);
     }
     for (const id of kept) assert.ok(await blobExists(id), `${id} was deleted`);

@@ -149,11 +149,14 @@ describe('worker killed with SIGKILL and restarted', () => {
       },
       delays: { Task_AddCollection: 1200 },
       moment: 'some chunks added, not all',
+      // Tasks are added as their inputs are stored: while the upload goes on, then after it.
       when: (p, s, { before }) => {
         answered = answeredIn(s) - answeredIn(before);
-        return p.phase === 'adding-tasks' && answered >= 1 && answered < 5;
+        const adding = p.phase === 'uploading' || p.phase === 'adding-tasks';
+        return adding && p.job.created && answered >= 1 && answered < 5;
       },
-      describe: () => `worker killed between addCollection chunks (${answered} of 5 answered)`,
+      describe: () =>
+        `worker killed between addCollection requests (${answered} answered, 500 tasks)`,
       tasks: 500,
     });
   });

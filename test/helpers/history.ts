@@ -22,6 +22,28 @@ async function chainEvents(client: Client, workflowId: string): Promise<HistoryE
   }
 }
 
+/** When each completed activity of a type completed, from the run's history. */
+export async function activityCompletionTimes(
+  client: Client,
+  workflowId: string,
+  activityType: string,
+): Promise<Date[]> {
+  const events = await chainEvents(client, workflowId);
+  const times: Date[] = [];
+  let scheduled = new Set<string>();
+  for (const e of events) {
+    if (e.workflowExecutionStartedEventAttributes) scheduled = new Set();
+    if (e.activityTaskScheduledEventAttributes?.activityType?.name === activityType) {
+      scheduled.add(String(e.eventId));
+    }
+    const completed = e.activityTaskCompletedEventAttributes;
+    if (!completed || !scheduled.has(String(completed.scheduledEventId))) continue;
+    const seconds = Number(e.eventTime?.seconds ?? 0);
+    times.push(new Date(seconds * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6)));
+  }
+  return times;
+}
+
 export async function activityResults<T>(
   client: Client,
   workflowId: string,

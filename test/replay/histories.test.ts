@@ -41,14 +41,16 @@ const EXPECTED = [
   'v2-continued-as-new',
   'v2-reused',
   'v2-succeeded',
+  'v3-tasks-follow-upload',
 ];
 
 /** The patches each fixture of the current code went through: the new paths it guards. */
-const V2_PATCHES: Record<string, string[]> = {
+const NEW_PATH_PATCHES: Record<string, string[]> = {
   'v2-succeeded': ['manifest', 'incremental', 'pool-fits-work', 'pool-follows-queue'],
   'v2-reused': ['manifest', 'incremental'],
   'v2-ask-pool-idle': ['manifest', 'incremental', 'pool-idle-while-waiting'],
   'v2-continued-as-new': ['manifest', 'incremental', 'pool-fits-work', 'pool-follows-queue'],
+  'v3-tasks-follow-upload': ['manifest', 'incremental', 'pool-fits-work', 'tasks-follow-upload'],
 };
 
 /** Patch ids of a history's markers (`patched()` records `{ id, deprecated }`). */
@@ -107,14 +109,21 @@ describe('recorded histories replay against the current workflow code', () => {
     assert.ok(resumedIn.includes('task-wait'), `runs resumed in ${resumedIn.join(', ')}`);
   });
 
-  test('the v2 fixtures go through the new paths', () => {
-    for (const [name, patches] of Object.entries(V2_PATCHES)) {
+  test('the v2 and v3 fixtures go through the new paths', () => {
+    for (const [name, patches] of Object.entries(NEW_PATH_PATCHES)) {
       const fixture = fixtures.find((f) => f.name === name);
       assert.ok(fixture, `${name} missing`);
       const histories = fixture.runs.map(historyOf);
       const seen = new Set(histories.flatMap(patchesIn));
       for (const patch of patches) assert.ok(seen.has(patch), `${name}: no ${patch} marker`);
     }
+    const patchesOf = (name: string) =>
+      new Set(
+        fixtures
+          .find((f) => f.name === name)!
+          .runs.map(historyOf)
+          .flatMap(patchesIn),
+      );
     const activities = (name: string) =>
       fixtures
         .find((f) => f.name === name)!
@@ -125,6 +134,9 @@ describe('recorded histories replay against the current workflow code', () => {
     assert.ok(activities('v2-succeeded').includes('stampOutputs'));
     // Nothing to convert: nothing created.
     assert.ok(!activities('v2-reused').some((a) => /createPool|createJob|uploadInputs/.test(a)));
+    // The v2 runs uploaded, then added the tasks; the v3 run added them beside the upload.
+    assert.ok(!patchesOf('v2-succeeded').has('tasks-follow-upload'));
+    assert.ok(activities('v3-tasks-follow-upload').includes('uploadInputs@host'));
     // The pool shrank in the task wait of the chain.
     assert.ok(activities('v2-continued-as-new').includes('resizePool'));
   });

@@ -24,6 +24,7 @@ import {
   operationCount,
   setEmulatorFaults,
 } from 'azure-batch-emulator/control';
+import { activityCompletionTimes } from '../helpers/history';
 import { testConfig } from '../helpers/stack';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 
@@ -322,6 +323,66 @@ describe('transcode workflow', () => {
     // Both durable waits continue as new: the pool wait and the task wait.
     assert.ok(resumedIn.includes('pool-wait'), `runs resumed in ${resumedIn.join(', ')}`);
     assert.ok(resumedIn.includes('task-wait'), `runs resumed in ${resumedIn.join(', ')}`);
+  });
+
+  test('tasks are added as their inputs are stored: the first ones before the upload ended', async () => {
+    // Small files first, then a large one: their tasks need not wait for the large one.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'transcode-follow-'));
+    for (let i = 0; i < 12; i++) fs.writeFileSync(path.join(dir, `a-${i}.bin`), `small ${i}\n`);
+    fs.writeFileSync(path.join(dir, 'z-large.bin'), Buffer.alloc(64 * 1024 * 1024, 7));
+    const { batch, storage } = createAzureClients(tw.config);
+    try {
+      const handle = await start('follow', {
+        input: { localDir: dir, pattern: '*.bin' },
+        output: { extension: 'out', commandTemplate: '/bin/bash -c "cp {input} {output}"' },
+        pool: { lowPriorityNodes: 1, taskSlotsPerNode: 4, vmSize: 'STANDARD_D4s_v3' },
+        // Kept, so that the tasks' creation times can be read after the run.
+        cleanup: { policy: 'never' },
+        polling: fast,
+      });
+      const result = await handle.result();
+      assert.equal(result.status, 'succeeded', result.message);
+      assert.equal(result.counts.succeeded, 13);
+      const [uploaded] = await activityCompletionTimes(
+        tw.client,
+        handle.workflowId,
+        'uploadInputs',
+      );
+      assert.ok(uploaded, 'no completed upload in the history');
+      const progress = await handle.query(progressQuery);
+      const created: Date[] = [];
+      let page = await batch.task.list(progress.job.id, {
+        taskListOptions: { select: 'id,creationTime' },
+      });
+      for (;;) {
+        created.push(...page.map((t) => t.creationTime ?? new Date(NaN)));
+        if (!page.odatanextLink) break;
+        page = await batch.task.listNext(page.odatanextLink);
+      }
+      assert.equal(created.length, 13);
+      const early = created.filter((at) => at.getTime() < uploaded.getTime()).length;
+      assert.ok(
+        early >= 1,
+        `no task was added before the upload ended at ${uploaded.toISOString()}: ` +
+          created.map((at) => at.toISOString()).join(', '),
+      );
+      // The upload's published progress went with the manifests.
+      const runBlobs: string[] = [];
+      for await (const blob of storage.blobService
+        .getContainerClient(result.outputContainer)
+        .listBlobsFlat({ prefix: '_runs/' })) {
+        runBlobs.push(blob.name);
+      }
+      assert.deepEqual(
+        runBlobs.filter((name) => !name.endsWith('results.jsonl.gz')),
+        [],
+        'run blobs left',
+      );
+      await batch.job.deleteMethod(progress.job.id);
+      await batch.pool.deleteMethod(progress.pool.id);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('bad input fails before anything is created, with every problem listed', async () => {

@@ -1,14 +1,15 @@
 // The tasks: added in chunks (one per file, each with its SAS URLs) and counted.
 import { activityInfo, Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { BatchServiceModels } from '@azure/batch';
 import { redactSas, toActivityFailure } from '../errors';
-import { blobUrlWithSas, containerSasUrl } from '../storage';
+import { blobUrlWithSas, containerSasUrl, UploadProgressFollower } from '../storage';
 import {
   recipeHash,
   recordUploadHeaders,
   type InputFile,
   type ManifestRef,
+  type RunBlobRef,
   type TaskPlan,
   type TaskCounts,
 } from '../../transcode';
@@ -74,6 +75,11 @@ export function createTaskActivities(clients: BatchClients) {
       sasValidForMs: number;
       /** Batch's retries of a failed task; -1 unlimited. Older histories did not send it: 1. */
       maxTaskRetryCount?: number;
+      /**
+       * The progress an upload running beside publishes: each task is added once its input is
+       * stored, in requests of what is stored so far (absent: the inputs are all stored).
+       */
+      afterUpload?: RunBlobRef;
     }): Promise<AddTasksResult> {
       const expiresOn = new Date(Date.now() + args.sasValidForMs);
       // With Entra ID, both are signed with one user delegation key.
@@ -191,6 +197,28 @@ export function createTaskActivities(clients: BatchClients) {
         };
         Context.current().heartbeat(details);
       };
+      const follower =
+        args.afterUpload &&
+        new UploadProgressFollower(clients.storage.blobService, args.afterUpload, heartbeat, () =>
+          Context.current().cancellationSignal.aborted
+            ? new CancelledFailure('adding tasks cancelled')
+            : undefined,
+        );
+      /** A chunk's tasks: at once, or beside an upload in pieces, each once its inputs are stored. */
+      const addStored = async (index: number, tasks: TaskPlan[]) => {
+        if (!follower) return await addChunk(tasks);
+        const first = index * TASKS_PER_REQUEST; // the chunk's first file in the manifest
+        const counts = { added: 0, alreadyExisted: 0 };
+        for (let sent = 0; sent < tasks.length;) {
+          const stored = (await follower.atLeast(first + sent + 1)) - first;
+          const piece = tasks.slice(sent, Math.min(tasks.length, stored));
+          const pieceCounts = await addChunk(piece);
+          counts.added += pieceCounts.added;
+          counts.alreadyExisted += pieceCounts.alreadyExisted;
+          sent += piece.length;
+        }
+        return counts;
+      };
       // At most PARALLEL_CHUNKS requests in flight, and so at most a few chunks in memory.
       const inFlight = new Set<Promise<void>>();
       let failure: { error: unknown } | undefined;
@@ -202,7 +230,7 @@ export function createTaskActivities(clients: BatchClients) {
       for await (const { index, tasks } of chunks) {
         if (index < watermark || done.has(index)) continue;
         heartbeat();
-        const request: Promise<void> = addChunk(tasks)
+        const request: Promise<void> = addStored(index, tasks)
           .then(
             (counts) => {
               added += counts.added;

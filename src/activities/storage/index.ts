@@ -29,6 +29,7 @@ export {
   type StampResult,
 } from './records';
 export type { TransferSummary } from './transfer';
+export { UploadProgressFollower } from './upload-progress';
 
 export function createStorageActivities(clients: StorageClients) {
   return {

@@ -142,8 +142,18 @@ function changedManifest(ref: ManifestRef): ApplicationFailure {
 
 export function createManifestActivities({ blobService }: { blobService: BlobServiceClient }) {
   return {
-    /** Deletes a run's manifest once nothing reads it any more; true when it existed. */
-    async deleteManifest(args: { container: string; blobName: string }): Promise<boolean> {
+    /**
+     * Deletes a run's manifest once nothing reads it any more, and the run's other blobs named
+     * in `alsoBlobNames` (same container); true when the manifest existed.
+     */
+    async deleteManifest(args: {
+      container: string;
+      blobName: string;
+      alsoBlobNames?: string[];
+    }): Promise<boolean> {
+      for (const blobName of args.alsoBlobNames ?? []) {
+        await deleteManifest(blobService, { container: args.container, blobName });
+      }
       return deleteManifest(blobService, args);
     },
   };

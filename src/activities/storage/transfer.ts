@@ -86,15 +86,17 @@ function resumeFrom(resumed: TransferHeartbeat | undefined): TransferHeartbeat {
 /**
  * Moves each item with `move`, which counts what it did in the state, `concurrency` at once;
  * resumes from the last attempt's heartbeat and stops at the next item once the activity is
- * cancelled.
+ * cancelled. `onWatermark` hears the watermark it resumes from, then each rise of it.
  */
 export async function transferEach<T>(
   what: 'upload' | 'download',
   items: T[],
   concurrency: number | undefined,
   move: (item: T, state: TransferHeartbeat, progress: FileProgress) => Promise<void>,
+  onWatermark?: (watermark: number) => void,
 ): Promise<TransferSummary> {
   const state = resumeFrom(activityInfo().heartbeatDetails as TransferHeartbeat | undefined);
+  onWatermark?.(state.watermark);
   const heartbeat = () => Context.current().heartbeat(state);
   const progressOf = (file: number): FileProgress => ({
     staged(staged, blocks, stagedBytes) {
@@ -131,6 +133,7 @@ export async function transferEach<T>(
     (watermark) => {
       state.watermark = watermark;
       heartbeat();
+      onWatermark?.(watermark);
     },
   );
   return {

@@ -63,10 +63,15 @@ export async function collectResults(
 
 /** Once its last reader is done, the manifest leaves the output container (results stay). */
 export async function deleteManifest(run: Run): Promise<void> {
-  const manifest = run.state.manifest;
+  const { manifest, uploadProgress } = run.state;
   if (!manifest) return;
+  // The upload's published progress goes with it (same container: the run's blobs).
+  const also =
+    uploadProgress && uploadProgress.container === manifest.container
+      ? { alsoBlobNames: [uploadProgress.blobName] }
+      : {};
   await step(run, 'delete manifest', async () => {
-    await run.quick('Delete the input manifest').deleteManifest(manifest);
+    await run.quick('Delete the input manifest').deleteManifest({ ...manifest, ...also });
   });
 }
 

@@ -5,6 +5,7 @@ import {
   type InputFile,
   type ManifestRef,
   type Progress,
+  type RunBlobRef,
   type TranscodeInput,
   type TranscodePlan,
   type TranscodeResult,
@@ -45,6 +46,8 @@ export interface RunState {
   poolTargets?: { dedicated: number; lowPriority: number };
   /** Every task was added asking Batch to upload its output with its record (addTasks). */
   recordsOnUpload?: boolean;
+  /** Where the upload published its progress for the tasks added beside it (deleted at the end). */
+  uploadProgress?: RunBlobRef;
 }
 
 /** One node of the pool as the run saw it: its priority, from when and until when. */

@@ -1,20 +1,43 @@
 // Step 2a: the containers, then the local files into the input container.
+import type { RunBlobRef } from '../../transcode';
 import type { Run } from './run';
 
 export async function uploadInputs(run: Run): Promise<void> {
+  await createContainers(run);
+  if (run.plan.source.kind === 'local') await uploadFiles(run, run.plan.source.dir);
+}
+
+/**
+ * The containers, then the local files, publishing how far the upload has got at `progress` for
+ * the tasks added beside it.
+ */
+export async function uploadInputsPublishing(run: Run, progress: RunBlobRef): Promise<void> {
+  await createContainers(run);
+  if (run.plan.source.kind === 'local') await uploadFiles(run, run.plan.source.dir, progress);
+}
+
+// Plain functions returning the activity's promise: awaiting them takes the same turns as
+// awaiting the activity, which keeps the order of commands of recorded histories.
+function createContainers(run: Run): Promise<unknown> {
   const { plan, state } = run;
   if (plan.ownsInputContainer) state.created.inputContainer = true;
-  await run.quick('Create containers').ensureContainers({
+  return run.quick('Create containers').ensureContainers({
     names: plan.ownsInputContainer
       ? [plan.inputContainer, plan.outputContainer]
       : [plan.outputContainer],
   });
-  if (plan.source.kind === 'local') {
-    const dir = plan.source.dir;
-    // With a manifest the activity reads the file list from it; older runs carry the list.
-    const files = state.manifest ? { manifest: state.manifest } : { files: state.files };
-    await run.onInputHost('long', `Upload ${run.taskCount} files`, `read ${dir}`, (activities) =>
-      activities.uploadInputs({ dir, container: plan.inputContainer, ...files }),
-    );
-  }
+}
+
+function uploadFiles(run: Run, dir: string, progress?: RunBlobRef): Promise<unknown> {
+  const { plan, state } = run;
+  // With a manifest the activity reads the file list from it; older runs carry the list.
+  const files = state.manifest ? { manifest: state.manifest } : { files: state.files };
+  return run.onInputHost('long', `Upload ${run.taskCount} files`, `read ${dir}`, (activities) =>
+    activities.uploadInputs({
+      dir,
+      container: plan.inputContainer,
+      ...files,
+      ...(progress ? { progress } : {}),
+    }),
+  );
 }

@@ -10,7 +10,13 @@ import {
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
-import { planTranscode, type TranscodeInput, type TranscodeResult } from '../../transcode';
+import {
+  planTranscode,
+  runBlobName,
+  UPLOAD_PROGRESS_FILE,
+  type TranscodeInput,
+  type TranscodeResult,
+} from '../../transcode';
 import { cleanUp } from './cleanup';
 import { failureMessage, rootCause } from './failures';
 import { installHandlers } from './handlers';
@@ -23,7 +29,7 @@ import { selectInputs } from './select';
 import { stampOutputs } from './stamp';
 import { newRunState, type RunState } from './state';
 import { submitTasks } from './submit';
-import { uploadInputs } from './upload';
+import { uploadInputs, uploadInputsPublishing } from './upload';
 import { waitForTasks } from './wait';
 
 export async function transcodeWorkflow(
@@ -92,15 +98,49 @@ async function uploadAndPoolThenSubmit(run: Run): Promise<void> {
   const poolCreated = createPool(run);
   let poolUsable = false;
   const poolReady = poolCreated.then(() => waitForPool(run)).then(() => (poolUsable = true));
-  const submitted = uploadInputs(run)
-    .then(() => poolCreated)
-    .then(() => submitTasks(run))
-    .then(() => {
-      if (poolUsable) return;
-      run.state.resumeAt = 'pool-wait';
-      run.enter('waiting-for-pool');
-    });
+  const submitted = (
+    tasksFollowUpload(run)
+      ? uploadWithTasksBeside(run, poolCreated)
+      : uploadInputs(run)
+          .then(() => poolCreated)
+          .then(() => submitTasks(run))
+  ).then(() => {
+    if (poolUsable) return;
+    run.state.resumeAt = 'pool-wait';
+    run.enter('waiting-for-pool');
+  });
   await Promise.all([poolReady, submitted]);
+}
+
+/**
+ * Local files listed in a manifest (runs from before it upload first, then add every task): a
+ * task is added once its input is stored, so nodes convert the first files while the rest upload.
+ */
+function tasksFollowUpload(run: Run): boolean {
+  return (
+    run.plan.source.kind === 'local' &&
+    run.state.manifest !== undefined &&
+    patched('tasks-follow-upload')
+  );
+}
+
+async function uploadWithTasksBeside(run: Run, poolCreated: Promise<void>): Promise<void> {
+  const progress = {
+    container: run.plan.outputContainer,
+    blobName: runBlobName(run.plan.owner, UPLOAD_PROGRESS_FILE),
+  };
+  run.state.uploadProgress = progress;
+  let uploading = true;
+  let submitting = true;
+  const submitted = poolCreated
+    .then(() => submitTasks(run, { progress, uploading: () => uploading }))
+    .finally(() => (submitting = false));
+  const uploaded = uploadInputsPublishing(run, progress).then(() => {
+    uploading = false;
+    // The phase the submit is in, now that the upload no longer holds it.
+    if (submitting) run.enter(run.progress.job.created ? 'adding-tasks' : 'creating-job');
+  });
+  await Promise.all([uploaded, submitted]);
 }
 
 /**

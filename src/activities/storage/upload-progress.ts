@@ -1,0 +1,153 @@
+// The upload's progress as a small blob beside the run's manifests: the upload publishes its
+// watermark (every input before it is stored) as it advances, and the step adding the tasks
+// reads it to add each task once its input is stored. A blob, not a message between the two
+// activities: they may run on different workers (the upload on the folder's host).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { statusOf, toActivityFailure } from '../errors';
+import type { RunBlobRef } from '../../transcode';
+
+interface UploadProgress {
+  watermark: number;
+}
+
+/** At most one write per this interval while the upload goes on; the last one always. */
+const PUBLISH_INTERVAL_MS = 250;
+
+/**
+ * Publishes a rising watermark: the first value at once, then at most one write per interval,
+ * one write at a time. A failed write in between is left to the next (it carries a higher value);
+ * `finish` writes the final value and fails if it cannot, since a reader waits for it.
+ */
+export class UploadProgressPublisher {
+  private latest = -1;
+  private written = -1;
+  private lastWriteMs = 0;
+  private writing?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly blobService: BlobServiceClient,
+    private readonly ref: RunBlobRef,
+  ) {}
+
+  advance(watermark: number): void {
+    if (watermark <= this.latest) return;
+    this.latest = watermark;
+    this.schedule();
+  }
+
+  /** Writes the final watermark (after any write in flight) and stops. */
+  async finish(watermark: number): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.latest = Math.max(this.latest, watermark);
+    await this.writing?.catch(() => undefined);
+    if (this.written < this.latest) await this.write(this.latest);
+  }
+
+  /** Stops without a final write (the upload failed or was cancelled). */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.latest = Number.POSITIVE_INFINITY; // nothing more is scheduled
+  }
+
+  private schedule(): void {
+    if (this.writing || this.timer || !Number.isFinite(this.latest)) return;
+    const waitMs = this.lastWriteMs + PUBLISH_INTERVAL_MS - Date.now();
+    if (waitMs > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.schedule();
+      }, waitMs);
+      return;
+    }
+    const value = this.latest;
+    this.writing = this.write(value)
+      .catch(() => undefined) // the next write carries a higher value
+      .finally(() => {
+        this.writing = undefined;
+        if (this.latest > this.written) this.schedule();
+      });
+  }
+
+  private async write(watermark: number): Promise<void> {
+    this.lastWriteMs = Date.now();
+    const body = JSON.stringify({ watermark } satisfies UploadProgress);
+    try {
+      await this.blobService
+        .getContainerClient(this.ref.container)
+        .getBlockBlobClient(this.ref.blobName)
+        .upload(body, Buffer.byteLength(body), {
+          blobHTTPHeaders: { blobContentType: 'application/json' },
+        });
+    } catch (err) {
+      toActivityFailure(
+        err,
+        `write the upload's progress ${this.ref.container}/${this.ref.blobName}`,
+      );
+    }
+    this.written = Math.max(this.written, watermark);
+  }
+}
+
+/** The published watermark; 0 before the upload published anything. */
+export async function readUploadProgress(
+  blobService: BlobServiceClient,
+  ref: RunBlobRef,
+): Promise<number> {
+  try {
+    const body = await blobService
+      .getContainerClient(ref.container)
+      .getBlobClient(ref.blobName)
+      .downloadToBuffer();
+    const { watermark } = JSON.parse(body.toString('utf8')) as Partial<UploadProgress>;
+    return typeof watermark === 'number' && Number.isFinite(watermark) ? watermark : 0;
+  } catch (err) {
+    if (statusOf(err) === 404) return 0; // not published yet
+    toActivityFailure(err, `read the upload's progress ${ref.container}/${ref.blobName}`);
+  }
+}
+
+const FIRST_LOOK_MS = 100;
+const LONGEST_LOOK_MS = 2000;
+
+/**
+ * Waits, for any number of callers, until the upload's watermark reaches a value: one reader
+ * looks again soon while the watermark moves, less often while it does not, calling `alive`
+ * (the activity's heartbeat) at each look and stopping when `cancelled` says so.
+ */
+export class UploadProgressFollower {
+  private watermark = 0;
+  private looking?: Promise<void>;
+
+  constructor(
+    private readonly blobService: BlobServiceClient,
+    private readonly ref: RunBlobRef,
+    private readonly alive: () => void,
+    private readonly cancelled: () => Error | undefined,
+  ) {}
+
+  /** Resolves with the watermark once it is at least `wanted`. */
+  async atLeast(wanted: number): Promise<number> {
+    let waitMs = FIRST_LOOK_MS;
+    for (;;) {
+      if (this.watermark >= wanted) return this.watermark;
+      const error = this.cancelled();
+      if (error) throw error;
+      const before = this.watermark;
+      // One look at a time, shared by every caller.
+      this.looking ??= readUploadProgress(this.blobService, this.ref)
+        .then((seen) => {
+          this.watermark = Math.max(this.watermark, seen);
+          this.alive();
+        })
+        .finally(() => (this.looking = undefined));
+      await this.looking;
+      if (this.watermark >= wanted) return this.watermark;
+      waitMs = this.watermark > before ? FIRST_LOOK_MS : Math.min(LONGEST_LOOK_MS, waitMs * 1.5);
+      await sleep(waitMs);
+    }
+  }
+}
