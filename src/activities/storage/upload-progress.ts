@@ -25,6 +25,8 @@ export class UploadProgressPublisher {
   private lastWriteMs = 0;
   private writing?: Promise<void>;
   private timer?: NodeJS.Timeout;
+  /** Set by finish or stop: nothing more is scheduled. */
+  private stopped = false;
 
   constructor(
     private readonly blobService: BlobServiceClient,
@@ -32,29 +34,29 @@ export class UploadProgressPublisher {
   ) {}
 
   advance(watermark: number): void {
-    if (watermark <= this.latest) return;
+    // Nothing stored yet says no more than no blob at all.
+    if (watermark <= Math.max(0, this.latest)) return;
     this.latest = watermark;
     this.schedule();
   }
 
   /** Writes the final watermark (after any write in flight) and stops. */
   async finish(watermark: number): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.stop();
     this.latest = Math.max(this.latest, watermark);
-    await this.writing?.catch(() => undefined);
+    await this.writing;
     if (this.written < this.latest) await this.write(this.latest);
   }
 
   /** Stops without a final write (the upload failed or was cancelled). */
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.latest = Number.POSITIVE_INFINITY; // nothing more is scheduled
   }
 
   private schedule(): void {
-    if (this.writing || this.timer || !Number.isFinite(this.latest)) return;
+    if (this.stopped || this.writing || this.timer) return;
     const waitMs = this.lastWriteMs + PUBLISH_INTERVAL_MS - Date.now();
     if (waitMs > 0) {
       this.timer = setTimeout(() => {
@@ -63,8 +65,7 @@ export class UploadProgressPublisher {
       }, waitMs);
       return;
     }
-    const value = this.latest;
-    this.writing = this.write(value)
+    this.writing = this.write(this.latest)
       .catch(() => undefined) // the next write carries a higher value
       .finally(() => {
         this.writing = undefined;
