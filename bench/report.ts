@@ -205,7 +205,7 @@ function rows(s: Summary): Row[] {
   if (s.p3) {
     out.push(
       {
-        key: `P3 submit ${s.p3.tasks} tasks (adding-tasks phase)`,
+        key: `P3 submit ${s.p3.tasks} tasks (the addTasks activity, beside the upload)`,
         figure: `${(s.p3.submitMs / 1000).toFixed(2)} s`,
         target: '-',
         others: `run ${pct(s.p3.othersCpu)}`,
@@ -432,10 +432,10 @@ function profileLines(s: Summary): string[] {
     lines.push(
       `P3 submit with nothing running beside it (pool without nodes): ${ms(alone.ms)} ` +
         `(activity CPU ${ms(alone.activityCpuMs)}, emulator CPU ${ms(alone.emulatorCpuMs)}), against ` +
-        `${ms(s.p3.submitMs)} in the run.`,
+        `${ms(s.p3.submitMs)} in the run (beside the upload, each task once its input is stored).`,
     );
     lines.push(
-      `P3 throughput: upload ${s.p3.profile.uploadFilesPerSecond} files/s, tasks ${s.p3.profile.tasksPerSecond}/s over adding + running ` +
+      `P3 throughput: upload ${s.p3.profile.uploadFilesPerSecond} files/s, tasks ${s.p3.profile.tasksPerSecond}/s from the upload's start to the last task's end ` +
         `(${s.p3.pool}), submit ${s.p3.addCollectionRequests} addtaskcollection requests in ${ms(s.p3.submitMs)}.`,
     );
   }

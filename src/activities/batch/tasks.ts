@@ -18,6 +18,8 @@ import { plannedTaskChunks } from './planned-tasks';
 
 const TASKS_PER_REQUEST = 100; // Batch's addCollection limit
 const PARALLEL_CHUNKS = 4;
+/** Beside an upload, how long the stored part of a chunk waits for the rest before it is sent. */
+const PIECE_PATIENCE_MS = 500;
 
 /**
  * What addTasks heartbeats: every chunk below `doneBelow` and those in `doneChunks` are added,
@@ -210,7 +212,8 @@ export function createTaskActivities(clients: BatchClients) {
         const first = index * TASKS_PER_REQUEST; // the chunk's first file in the manifest
         const counts = { added: 0, alreadyExisted: 0 };
         for (let sent = 0; sent < tasks.length;) {
-          const stored = (await follower.atLeast(first + sent + 1)) - first;
+          const stored =
+            (await follower.stored(first + sent, first + tasks.length, PIECE_PATIENCE_MS)) - first;
           const piece = tasks.slice(sent, Math.min(tasks.length, stored));
           const pieceCounts = await addChunk(piece);
           counts.added += pieceCounts.added;

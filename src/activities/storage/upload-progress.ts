@@ -111,17 +111,20 @@ export async function readUploadProgress(
   }
 }
 
-const FIRST_LOOK_MS = 100;
+/** Looks at the published progress: as often as it is written while it rises, less when not. */
+const LOOK_MS = PUBLISH_INTERVAL_MS;
 const LONGEST_LOOK_MS = 2000;
 
 /**
- * Waits, for any number of callers, until the upload's watermark reaches a value: one reader
- * looks again soon while the watermark moves, less often while it does not, calling `alive`
- * (the activity's heartbeat) at each look and stopping when `cancelled` says so.
+ * Follows the upload's published watermark for any number of waiters, with one look at a time
+ * shared by all (each look calls `alive`, the activity's heartbeat), and stops them when
+ * `cancelled` says so.
  */
 export class UploadProgressFollower {
   private watermark = 0;
-  private looking?: Promise<void>;
+  private intervalMs = LOOK_MS;
+  private looked = false;
+  private look?: Promise<void>;
 
   constructor(
     private readonly blobService: BlobServiceClient,
@@ -130,25 +133,32 @@ export class UploadProgressFollower {
     private readonly cancelled: () => Error | undefined,
   ) {}
 
-  /** Resolves with the watermark once it is at least `wanted`. */
-  async atLeast(wanted: number): Promise<number> {
-    let waitMs = FIRST_LOOK_MS;
+  /**
+   * The watermark once it reaches `enough`, or once it passes `from` and `patienceMs` went by:
+   * a piece of what is stored goes when the rest takes long (large files), a whole chunk when
+   * files arrive quickly.
+   */
+  async stored(from: number, enough: number, patienceMs: number): Promise<number> {
+    const started = Date.now();
     for (;;) {
-      if (this.watermark >= wanted) return this.watermark;
+      if (this.watermark >= enough) return this.watermark;
+      if (this.watermark > from && Date.now() - started >= patienceMs) return this.watermark;
       const error = this.cancelled();
       if (error) throw error;
-      const before = this.watermark;
-      // One look at a time, shared by every caller.
-      this.looking ??= readUploadProgress(this.blobService, this.ref)
-        .then((seen) => {
-          this.watermark = Math.max(this.watermark, seen);
-          this.alive();
-        })
-        .finally(() => (this.looking = undefined));
-      await this.looking;
-      if (this.watermark >= wanted) return this.watermark;
-      waitMs = this.watermark > before ? FIRST_LOOK_MS : Math.min(LONGEST_LOOK_MS, waitMs * 1.5);
-      await sleep(waitMs);
+      await this.nextLook();
     }
+  }
+
+  private nextLook(): Promise<void> {
+    this.look ??= (async () => {
+      if (this.looked) await sleep(this.intervalMs);
+      this.looked = true;
+      const seen = await readUploadProgress(this.blobService, this.ref);
+      this.intervalMs =
+        seen > this.watermark ? LOOK_MS : Math.min(LONGEST_LOOK_MS, this.intervalMs * 1.5);
+      this.watermark = Math.max(this.watermark, seen);
+      this.alive();
+    })().finally(() => (this.look = undefined));
+    return this.look;
   }
 }
