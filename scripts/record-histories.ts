@@ -115,12 +115,7 @@ const V2_SCENARIOS: Scenario[] = [
     name: 'v2-succeeded',
     legacy: true,
     description: 'two clips from the input host, manifest, stamped outputs, cleanup always',
-    input: ({ clips, hostId }) => ({
-      input: { localDir: clips, inputHost: hostId },
-      pool: { lowPriorityNodes: 1 },
-      cleanup: { policy: 'always' },
-      polling: fast,
-    }),
+    input: ({ clips, hostId }) => fromHost(clips, hostId),
     drive: settle,
   },
   {
@@ -178,15 +173,20 @@ const V3_SCENARIOS: Scenario[] = [
   {
     name: 'v3-tasks-follow-upload',
     description: 'two clips from the input host, each task added once its input is stored',
-    input: ({ clips, hostId }) => ({
-      input: { localDir: clips, inputHost: hostId },
-      pool: { lowPriorityNodes: 1 },
-      cleanup: { policy: 'always' },
-      polling: fast,
-    }),
+    input: ({ clips, hostId }) => fromHost(clips, hostId),
     drive: settle,
   },
 ];
+
+/** The clips read on the recording worker's host, one node, cleanup always. */
+function fromHost(clips: string, hostId: string): TranscodeInput {
+  return {
+    input: { localDir: clips, inputHost: hostId },
+    pool: { lowPriorityNodes: 1 },
+    cleanup: { policy: 'always' },
+    polling: fast,
+  };
+}
 
 /** The same input and output container each time: a second run finds its outputs stored. */
 function reusable(clips: string, hostId: string, tag: string): TranscodeInput {

@@ -22,35 +22,10 @@ async function chainEvents(client: Client, workflowId: string): Promise<HistoryE
   }
 }
 
-/** When each completed activity of a type completed, from the run's history. */
-export async function activityCompletionTimes(
-  client: Client,
-  workflowId: string,
-  activityType: string,
-): Promise<Date[]> {
+/** The completion events of the activities of one type, in every execution of the chain. */
+async function completions(client: Client, workflowId: string, activityType: string) {
   const events = await chainEvents(client, workflowId);
-  const times: Date[] = [];
-  let scheduled = new Set<string>();
-  for (const e of events) {
-    if (e.workflowExecutionStartedEventAttributes) scheduled = new Set();
-    if (e.activityTaskScheduledEventAttributes?.activityType?.name === activityType) {
-      scheduled.add(String(e.eventId));
-    }
-    const completed = e.activityTaskCompletedEventAttributes;
-    if (!completed || !scheduled.has(String(completed.scheduledEventId))) continue;
-    const seconds = Number(e.eventTime?.seconds ?? 0);
-    times.push(new Date(seconds * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6)));
-  }
-  return times;
-}
-
-export async function activityResults<T>(
-  client: Client,
-  workflowId: string,
-  activityType: string,
-): Promise<T[]> {
-  const events = await chainEvents(client, workflowId);
-  const results: T[] = [];
+  const found: HistoryEvents = [];
   // Event ids restart in each execution: match completions within their own execution.
   let scheduled = new Set<string>();
   for (const e of events) {
@@ -59,10 +34,35 @@ export async function activityResults<T>(
       scheduled.add(String(e.eventId));
     }
     const completed = e.activityTaskCompletedEventAttributes;
-    if (!completed || !scheduled.has(String(completed.scheduledEventId))) continue;
+    if (completed && scheduled.has(String(completed.scheduledEventId))) found.push(e);
+  }
+  return found;
+}
+
+/** When each completed activity of a type completed, from the run's history. */
+export async function activityCompletionTimes(
+  client: Client,
+  workflowId: string,
+  activityType: string,
+): Promise<Date[]> {
+  return (await completions(client, workflowId, activityType)).map(
+    (e) =>
+      new Date(
+        Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6),
+      ),
+  );
+}
+
+export async function activityResults<T>(
+  client: Client,
+  workflowId: string,
+  activityType: string,
+): Promise<T[]> {
+  const results: T[] = [];
+  for (const e of await completions(client, workflowId, activityType)) {
     const [result] = await decodeArrayFromPayloads(
       client.options.loadedDataConverter,
-      completed.result?.payloads ?? [],
+      e.activityTaskCompletedEventAttributes?.result?.payloads ?? [],
     );
     results.push(result as T);
   }
