@@ -101,6 +101,8 @@ export interface Snapshot {
   retrying?: Retrying[];
   /** The pool's nodes, for the heatmap under the live line (a TTY with a node list only). */
   nodes?: PoolNode[];
+  /** Tasks added so far, from the addTasks activity's heartbeat while it runs. */
+  tasksAdded?: number;
 }
 
 /** Phases in which the pool's allocation and nodes are news. */
@@ -134,7 +136,10 @@ function parts(snapshot: Snapshot): Part[] {
   if (POOL_PHASES.has(progress.phase) && progress.pool.allocationState) {
     out.push({ text: `pool ${progress.pool.allocationState}, ${nodesReady(progress)}` });
   }
-  if (progress.tasks.total) {
+  if (progress.tasks.total && progress.polls === 0 && snapshot.tasksAdded !== undefined) {
+    // Tasks are added as their inputs are stored, before the first count: say how many so far.
+    out.push({ text: `tasks ${snapshot.tasksAdded}/${progress.tasks.total} added` });
+  } else if (progress.tasks.total) {
     out.push({
       text: `tasks ${c.completed}/${progress.tasks.total} done (${c.running} running, ${c.active} waiting)`,
       colour: c.completed === progress.tasks.total ? green : undefined,

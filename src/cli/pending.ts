@@ -28,8 +28,23 @@ function isTransferHeartbeat(value: unknown): value is TransferHeartbeat {
   return ['watermark', 'transferred', 'skipped', 'bytes'].every((k) => typeof v[k] === 'number');
 }
 
+/** What addTasks heartbeats, as far as a watcher reads it (src/activities/batch/tasks.ts). */
+interface AddTasksHeartbeat {
+  added?: number;
+  alreadyExisted?: number;
+}
+
+function tasksAddedIn(value: unknown): number | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { added, alreadyExisted } = value as AddTasksHeartbeat;
+  if (typeof added !== 'number') return undefined;
+  return added + (typeof alreadyExisted === 'number' ? alreadyExisted : 0);
+}
+
 export interface PendingView {
   upload?: UploadProgress;
+  /** Tasks added so far, while addTasks runs and has heartbeated. */
+  tasksAdded?: number;
   retrying: Retrying[];
 }
 
@@ -41,12 +56,16 @@ export async function readPending(
   const view: PendingView = { retrying: [] };
   for (const activity of pending) {
     const name = activity.activityType?.name ?? 'activity';
-    if (name === 'uploadInputs') {
+    if (name === 'uploadInputs' || name === 'addTasks') {
       const payloads = activity.heartbeatDetails?.payloads;
       const [details] = payloads?.length
         ? await decodeArrayFromPayloads(converter, payloads).catch(() => [])
         : [];
-      view.upload = uploadProgress(isTransferHeartbeat(details) ? details : undefined, progress);
+      if (name === 'uploadInputs') {
+        view.upload = uploadProgress(isTransferHeartbeat(details) ? details : undefined, progress);
+      } else {
+        view.tasksAdded = tasksAddedIn(details);
+      }
     }
     const attempt = activity.attempt ?? 1;
     if (attempt > 1) {

@@ -1,7 +1,8 @@
 // Live progress of a run until it ends: one line rewritten in place on a TTY (with a bar), plain
 // lines at each change otherwise, JSON lines with --json. Each second it asks the workflow's
-// `progress` query; while files upload (and every few seconds, for retries) it also reads the
-// pending activities, whose heartbeats carry the upload's files and bytes.
+// `progress` query; while files upload and tasks are added (and every few seconds, for retries)
+// it also reads the pending activities, whose heartbeats carry the upload's files and bytes and
+// the tasks added so far.
 import type { WorkflowHandle } from '@temporalio/client';
 import {
   progressQuery,
@@ -179,7 +180,8 @@ class Looker {
 
   async look(): Promise<Snapshot> {
     const progress = await this.handle.query(progressQuery);
-    if (progress.phase === 'uploading' || this.looks % DESCRIBE_EVERY === 0) {
+    const adding = progress.phase === 'uploading' || progress.phase === 'adding-tasks';
+    if (adding || this.looks % DESCRIBE_EVERY === 0) {
       const description = await this.handle.describe();
       const pending = await readPending(
         description.raw.pendingActivities ?? [],
@@ -208,6 +210,7 @@ class Looker {
       etaMs,
       retrying: this.pending.retrying.length > 0 ? this.pending.retrying : undefined,
       nodes,
+      tasksAdded: adding ? this.pending.tasksAdded : undefined,
     };
   }
 }

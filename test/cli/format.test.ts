@@ -68,6 +68,20 @@ describe('progressLine', () => {
     );
   });
 
+  test('tasks added beside the upload, before the first count: how many so far', () => {
+    const progress = progressOf('uploading', { total: 5 });
+    const upload = { files: 5, filesDone: 3, skipped: 0, bytes: 5 << 20, bytesSent: 3 << 20 };
+    assert.equal(
+      progressLine({ progress, upload, tasksAdded: 3 }),
+      '[uploading] 5 files, 5.0 MiB · upload 3/5 files, 3.0 MiB sent · tasks 3/5 added',
+    );
+    // Once the tasks are counted, the counts say more than the adding did.
+    assert.match(
+      progressLine({ progress: { ...progress, polls: 1 }, upload, tasksAdded: 5 }),
+      /tasks 0\/5 done \(0 running, 0 waiting\)$/,
+    );
+  });
+
   test('no upload is shown when nothing uploads (inputs already in blob storage)', () => {
     assert.equal(
       progressLine({ progress: progressOf('uploading') }),

@@ -127,6 +127,30 @@ test('the upload is read from the uploadInputs heartbeat with the data converter
   ]);
 });
 
+test('the tasks added so far, from the addTasks heartbeat; none before it heartbeats', async () => {
+  const converter = loadDataConverter({});
+  const progress = progressOf('uploading');
+  const heartbeat = { doneBelow: 2, doneChunks: [3], added: 250, alreadyExisted: 50 };
+  const view = await readPending(
+    [
+      {
+        activityType: { name: 'addTasks' },
+        attempt: 1,
+        heartbeatDetails: { payloads: [defaultPayloadConverter.toPayload(heartbeat)] },
+      },
+    ],
+    converter,
+    progress,
+  );
+  assert.equal(view.tasksAdded, 300);
+  const before = await readPending(
+    [{ activityType: { name: 'addTasks' }, attempt: 1, heartbeatDetails: { payloads: [] } }],
+    converter,
+    progress,
+  );
+  assert.equal(before.tasksAdded, undefined);
+});
+
 test('an upload without a heartbeat yet, or with one of another shape, shows nothing done', async () => {
   const converter = loadDataConverter({});
   const progress = progressOf('uploading');
