@@ -114,6 +114,14 @@ const POOL_PHASES: ReadonlySet<Phase> = new Set([
   'running',
 ]);
 
+/** Phases before the first task count: the tasks are added, not yet counted. */
+const BEFORE_COUNTS: ReadonlySet<Phase> = new Set([
+  'uploading',
+  'creating-job',
+  'adding-tasks',
+  'waiting-for-pool',
+]);
+
 interface Part {
   text: string;
   colour?: (text: string, on?: boolean) => string;
@@ -136,9 +144,10 @@ function parts(snapshot: Snapshot): Part[] {
   if (POOL_PHASES.has(progress.phase) && progress.pool.allocationState) {
     out.push({ text: `pool ${progress.pool.allocationState}, ${nodesReady(progress)}` });
   }
-  if (progress.tasks.total && progress.polls === 0 && snapshot.tasksAdded !== undefined) {
-    // Tasks are added as their inputs are stored, before the first count: say how many so far.
-    out.push({ text: `tasks ${snapshot.tasksAdded}/${progress.tasks.total} added` });
+  if (progress.tasks.total && progress.polls === 0 && BEFORE_COUNTS.has(progress.phase)) {
+    // Not counted yet (the tasks may be running already): how many are added so far.
+    const added = snapshot.tasksAdded ?? progress.tasks.added;
+    out.push({ text: `tasks ${added}/${progress.tasks.total} added` });
   } else if (progress.tasks.total) {
     out.push({
       text: `tasks ${c.completed}/${progress.tasks.total} done (${c.running} running, ${c.active} waiting)`,

@@ -75,7 +75,11 @@ describe('progressLine', () => {
       progressLine({ progress, upload, tasksAdded: 3 }),
       '[uploading] 5 files, 5.0 MiB · upload 3/5 files, 3.0 MiB sent · tasks 3/5 added',
     );
-    // Once the tasks are counted, the counts say more than the adding did.
+    // Then while the pool is awaited, from the progress; once counted, the counts.
+    assert.match(
+      progressLine({ progress: progressOf('waiting-for-pool', { total: 5 }) }),
+      /tasks 5\/5 added$/,
+    );
     assert.match(
       progressLine({ progress: { ...progress, polls: 1 }, upload, tasksAdded: 5 }),
       /tasks 0\/5 done \(0 running, 0 waiting\)$/,
