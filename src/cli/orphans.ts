@@ -70,9 +70,9 @@ export async function listOwned(
 const SWEPT_MANIFEST = /^(inputs|selected|uploaded)[^/]*$/;
 
 /**
- * The input and selection manifests (and upload progress) under `_runs/<owner>/` of every container. Only an owner
- * with a first run id is ours; one that may have been sanitized (`_`, runBlobName) is kept apart
- * (`exact: false`): its workflow id as written may not be the run's.
+ * The input and selection manifests (and upload progress) under `_runs/<owner>/` of every
+ * container. Only an owner with a first run id is ours; one that may have been sanitized (`_`,
+ * runBlobName) is kept apart (`exact: false`): its workflow id as written may not be the run's.
  */
 export async function listRunManifests(
   blobService: BlobServiceClient,

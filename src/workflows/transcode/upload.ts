@@ -2,16 +2,11 @@
 import type { RunBlobRef } from '../../transcode';
 import type { Run } from './run';
 
-export async function uploadInputs(run: Run): Promise<void> {
-  await createContainers(run);
-  if (run.plan.source.kind === 'local') await uploadFiles(run, run.plan.source.dir);
-}
-
 /**
- * The containers, then the local files, publishing how far the upload has got at `progress` for
- * the tasks added beside it.
+ * The containers, then the local files; with `progress`, publishing there how far the upload has
+ * got, for the tasks added beside it.
  */
-export async function uploadInputsPublishing(run: Run, progress: RunBlobRef): Promise<void> {
+export async function uploadInputs(run: Run, progress?: RunBlobRef): Promise<void> {
   await createContainers(run);
   if (run.plan.source.kind === 'local') await uploadFiles(run, run.plan.source.dir, progress);
 }

@@ -29,7 +29,7 @@ import { selectInputs } from './select';
 import { stampOutputs } from './stamp';
 import { newRunState, type RunState } from './state';
 import { submitTasks } from './submit';
-import { uploadInputs, uploadInputsPublishing } from './upload';
+import { uploadInputs } from './upload';
 import { waitForTasks } from './wait';
 
 export async function transcodeWorkflow(
@@ -135,7 +135,7 @@ async function uploadWithTasksBeside(run: Run, poolCreated: Promise<void>): Prom
   const submitted = poolCreated
     .then(() => submitTasks(run, { progress, uploading: () => uploading }))
     .finally(() => (submitting = false));
-  const uploaded = uploadInputsPublishing(run, progress).then(() => {
+  const uploaded = uploadInputs(run, progress).then(() => {
     uploading = false;
     // The phase the submit is in, now that the upload no longer holds it.
     if (submitting) run.enter(run.progress.job.created ? 'adding-tasks' : 'creating-job');
