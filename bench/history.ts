@@ -45,7 +45,7 @@ export interface ChainHistory {
 
 const id = (value: { toString(): string } | null | undefined): number =>
   value == null ? 0 : Number(value.toString());
-const KEEP_RESULTS = new Set(['getTaskCounts']);
+const KEEP_RESULTS = new Set(['getTaskCounts', 'watchTasks']);
 
 type Payloads = { payloads?: Array<{ data?: Uint8Array | null }> | null } | null | undefined;
 const sizeOf = (p: Payloads) => (p?.payloads ?? []).reduce((n, x) => n + (x.data?.length ?? 0), 0);

@@ -1,5 +1,5 @@
 // Where a run's time went, from its result (phaseMs) and its history (activities).
-import { PHASES, type Phase, type TaskCounts } from '../src/transcode';
+import { PHASES, type Phase, type TaskCounts, type TaskWatchResult } from '../src/transcode';
 import type { MeasuredRun } from './run';
 import { activityTable, type ActivitySpan } from './history';
 import { comparePolicies, type CurvePoint, type PolicyOutcome } from './polling-sim';
@@ -30,27 +30,39 @@ function span(spans: ActivitySpan[], type: string): { from: number; to: number }
 }
 
 export interface PollProfile {
+  /** Task-counts requests: the run's own count (one per poll, wherever it is made). */
   polls: number;
+  /** Task watches (watchTasks activities) the polls ran in; absent: polled from the workflow. */
+  watches?: number;
   /** Time between the poll that first saw every task completed and the one before it. */
   lastPollGapMs: number;
   /** Mean time between polls while tasks ran. */
   meanGapMs: number;
-  /** Mean time one getTaskCounts activity took from schedule to completion. */
-  meanPollActivityMs: number;
-  /** History events written per poll while the tasks ran (activity, timer, workflow tasks). */
+  /** Mean time one getTaskCounts activity took from schedule to completion (workflow polls). */
+  meanPollActivityMs?: number;
+  /** History events written per poll while the tasks ran (activities, timers, workflow tasks). */
   eventsPerPoll: number;
   /** Other polling policies replayed on the completion curve these polls observed. */
   simulated: PolicyOutcome[];
 }
 
+/** History events between two times (ms), per poll. */
+function eventsPerPoll(run: MeasuredRun, fromMs: number, toMs: number, polls: number): number {
+  const events = run.history.eventTimesMs.filter((t) => t >= fromMs && t <= toMs).length;
+  return Math.round((events / Math.max(1, polls)) * 10) / 10;
+}
+
 export function pollProfile(run: MeasuredRun): PollProfile {
+  const watches = run.history.activities
+    .filter((s) => s.type === 'watchTasks')
+    .sort((a, b) => a.closedMs - b.closedMs);
+  if (watches.length > 0) return watchProfile(run, watches);
   const polls = run.history.activities
     .filter((s) => s.type === 'getTaskCounts')
     .sort((a, b) => a.closedMs - b.closedMs);
   const gaps = polls.slice(1).map((p, i) => p.closedMs - polls[i].closedMs);
   const from = polls[0]?.scheduledMs ?? 0;
   const to = polls.at(-1)?.closedMs ?? 0;
-  const events = run.history.eventTimesMs.filter((t) => t >= from && t <= to).length;
   const points: CurvePoint[] = polls.map((p) => ({
     atMs: p.closedMs,
     completed: (p.result as TaskCounts | undefined)?.completed ?? 0,
@@ -62,7 +74,34 @@ export function pollProfile(run: MeasuredRun): PollProfile {
     meanPollActivityMs: round(
       polls.reduce((n, p) => n + (p.closedMs - p.scheduledMs), 0) / Math.max(1, polls.length),
     ),
-    eventsPerPoll: Math.round((events / Math.max(1, polls.length)) * 10) / 10,
+    eventsPerPoll: eventsPerPoll(run, from, to, polls.length),
+    simulated: comparePolicies(points, run.progress.tasks.total),
+  };
+}
+
+/**
+ * Polls inside task watches: the history holds what each watch handed back (its last poll and
+ * the one before), not every poll, so the curve for the replayed policies has a point per watch.
+ */
+function watchProfile(run: MeasuredRun, watches: ActivitySpan[]): PollProfile {
+  const results = watches.flatMap((w) => (w.result ? [w.result as TaskWatchResult] : []));
+  const last = results.at(-1);
+  const polls = last?.pacing.polls ?? run.progress.polls;
+  const from = watches[0].startedMs ?? watches[0].scheduledMs;
+  const to = watches.at(-1)?.closedMs ?? from;
+  const lastAt = last?.pacing.last?.atMs;
+  const previousAt = last?.previous?.atMs;
+  const points: CurvePoint[] = results.flatMap((r) =>
+    r.pacing.last ? [{ atMs: r.pacing.last.atMs, completed: r.pacing.last.completed }] : [],
+  );
+  return {
+    polls,
+    watches: watches.length,
+    lastPollGapMs: round(
+      lastAt !== undefined && previousAt !== undefined ? lastAt - previousAt : 0,
+    ),
+    meanGapMs: round((to - from) / Math.max(1, polls)),
+    eventsPerPoll: eventsPerPoll(run, from, to, polls),
     simulated: comparePolicies(points, run.progress.tasks.total),
   };
 }

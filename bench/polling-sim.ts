@@ -3,7 +3,7 @@
 // the lag between the last task completing and a poll seeing it.
 
 import { DEFAULT_POLLING } from '../src/transcode';
-import { nextTaskPollIntervalMs } from '../src/workflows/transcode/polling';
+import { nextTaskPollIntervalMs } from '../src/transcode';
 
 export interface CurvePoint {
   atMs: number;

@@ -400,8 +400,8 @@ function profileLines(s: Summary): string[] {
   if (s.p3) {
     const p = s.p3.polling;
     lines.push(
-      `P3 polls: ${p.polls} at ${p.eventsPerPoll} history events each, every ${ms(p.meanGapMs)} on average; ` +
-        'replayed on the same completion curve: ' +
+      `P3 polls: ${p.polls}${p.watches ? ` in ${p.watches} task watch(es)` : ''} at ${p.eventsPerPoll} history events each, every ${ms(p.meanGapMs)} on average` +
+        (p.simulated.length ? '; replayed on the same completion curve: ' : '') +
         p.simulated
           .map(
             (o) =>

@@ -56,8 +56,9 @@ interface Scenario {
   description: string;
   /**
    * Recorded by an earlier version (before the manifest, incremental runs and the pool's fit and
-   * idle; `v2-` ones: before the tasks were added beside the upload): never rewritten once its
-   * file exists, since it stands for the runs in flight from that version.
+   * idle; `v2-` ones: before the tasks were added beside the upload; `v3-` ones: before the
+   * task watch): never rewritten once its file exists, since it stands for the runs in flight
+   * from that version.
    */
   legacy?: true;
   input(recording: Recording): TranscodeInput;
@@ -168,13 +169,52 @@ const V2_SCENARIOS: Scenario[] = [
   },
 ];
 
-/** The current code's paths: the tasks added as their inputs are stored, beside the upload. */
+/** The tasks added as their inputs are stored, beside the upload; polls made by the workflow. */
 const V3_SCENARIOS: Scenario[] = [
   {
     name: 'v3-tasks-follow-upload',
+    legacy: true,
     description: 'two clips from the input host, each task added once its input is stored',
     input: ({ clips, hostId }) => fromHost(clips, hostId),
     drive: settle,
+  },
+];
+
+/** The current code's paths: the wait for the tasks inside one activity (watchTasks). */
+const V4_SCENARIOS: Scenario[] = [
+  {
+    name: 'v4-task-watch',
+    description:
+      'the task watch hands back at its laps and to shrink the pool; continues as new in the task wait',
+    input: ({ clips }) => ({
+      input: { localDir: clips },
+      // One task outlasts the other, so the pool shrinks to the node still busy.
+      output: {
+        commandTemplate:
+          '/bin/bash -c "case $AZ_BATCH_TASK_ID in *1) sleep 1;; *) sleep 6;; esac; ffmpeg -y -i {input} {output}"',
+      },
+      pool: { lowPriorityNodes: 2 },
+      cleanup: { policy: 'always' },
+      polling: { minIntervalSeconds: 0.05, maxIntervalSeconds: 0.05, maxHistoryEvents: 60 },
+    }),
+    drive: settle,
+  },
+  {
+    name: 'v4-cancelled-in-watch',
+    description: 'the cancel signal while the task watch runs: job terminated, then cleanup',
+    input: ({ clips }) => ({
+      input: { localDir: clips, pattern: 'LowPriVMs-1.mp4' },
+      output: { commandTemplate: '/bin/bash -c "sleep 30; ffmpeg -y -i {input} {output}"' },
+      pool: { lowPriorityNodes: 1 },
+      cleanup: { policy: 'always' },
+      polling: fast,
+    }),
+    drive: async (handle) => {
+      await phaseReached(handle, (p) => p.phase === 'running');
+      await sleep(1_000);
+      await handle.signal(cancelSignal, { reason: 'recorded cancel' });
+      await settle(handle);
+    },
   },
 ];
 
@@ -262,6 +302,7 @@ const SCENARIOS: Scenario[] = [
   },
   ...V2_SCENARIOS,
   ...V3_SCENARIOS,
+  ...V4_SCENARIOS,
 ];
 
 /** Strings that must never be in a fixture: the accounts' keys and any SAS signature. */

@@ -1,9 +1,9 @@
-// What a run's pending activities tell a watcher: the upload's heartbeat (files and bytes so far)
-// and activities retrying after a failure. Read from `handle.describe()`, decoded with the
+// What a run's pending activities tell a watcher: the upload's heartbeat (files and bytes so far),
+// the tasks added, the task watch's latest counts, and activities retrying after a failure. Read from `handle.describe()`, decoded with the
 // client's own data converter (codecs included), as the SDK decodes any payload.
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
-import type { Progress } from '../transcode';
+import { isTaskWatchBeat, type Progress, type TaskWatchBeat } from '../transcode';
 import type { Retrying, UploadProgress } from './format';
 
 /** The fields read from `describe().raw.pendingActivities[]`. */
@@ -45,7 +45,25 @@ export interface PendingView {
   upload?: UploadProgress;
   /** Tasks added so far, while addTasks runs and has heartbeated. */
   tasksAdded?: number;
+  /** The task watch's latest poll, while watchTasks runs and has heartbeated. */
+  taskWatch?: TaskWatchBeat;
   retrying: Retrying[];
+}
+
+/** Activities whose heartbeat a watcher reads. */
+const READ_HEARTBEATS: ReadonlySet<string> = new Set(['uploadInputs', 'addTasks', 'watchTasks']);
+
+/**
+ * The progress with the task watch's counts when they are newer than the workflow's: between
+ * the times the watch hands back, only its heartbeat has them.
+ */
+export function withWatchedCounts(progress: Progress, watch: TaskWatchBeat | undefined): Progress {
+  if (!watch || watch.pacing.polls <= progress.polls) return progress;
+  return {
+    ...progress,
+    polls: watch.pacing.polls,
+    tasks: { ...progress.tasks, counts: watch.counts },
+  };
 }
 
 export async function readPending(
@@ -56,15 +74,17 @@ export async function readPending(
   const view: PendingView = { retrying: [] };
   for (const activity of pending) {
     const name = activity.activityType?.name ?? 'activity';
-    if (name === 'uploadInputs' || name === 'addTasks') {
+    if (READ_HEARTBEATS.has(name)) {
       const payloads = activity.heartbeatDetails?.payloads;
       const [details] = payloads?.length
         ? await decodeArrayFromPayloads(converter, payloads).catch(() => [])
         : [];
       if (name === 'uploadInputs') {
         view.upload = uploadProgress(isTransferHeartbeat(details) ? details : undefined, progress);
-      } else {
+      } else if (name === 'addTasks') {
         view.tasksAdded = tasksAddedIn(details);
+      } else if (isTaskWatchBeat(details)) {
+        view.taskWatch = details;
       }
     }
     const attempt = activity.attempt ?? 1;

@@ -21,7 +21,7 @@ import {
   type Snapshot,
 } from './format';
 import { heatmapLines } from './heatmap';
-import { readPending, type PendingView } from './pending';
+import { readPending, withWatchedCounts, type PendingView } from './pending';
 import type { PoolNode } from '../activities/batch/nodes';
 
 export { EtaEstimator } from './eta';
@@ -179,21 +179,24 @@ class Looker {
   ) {}
 
   async look(): Promise<Snapshot> {
-    const progress = await this.handle.query(progressQuery);
-    const adding = progress.phase === 'uploading' || progress.phase === 'adding-tasks';
-    if (adding || this.looks % DESCRIBE_EVERY === 0) {
+    const queried = await this.handle.query(progressQuery);
+    const adding = queried.phase === 'uploading' || queried.phase === 'adding-tasks';
+    // While the tasks run, their counts are in the task watch's heartbeat.
+    if (adding || queried.phase === 'running' || this.looks % DESCRIBE_EVERY === 0) {
       const description = await this.handle.describe();
       const pending = await readPending(
         description.raw.pendingActivities ?? [],
         this.handle.client.options.loadedDataConverter,
-        progress,
+        queried,
       );
       // The upload just completed (no longer pending) but the run has not moved on yet: keep
       // showing how far it got rather than starting again from zero.
-      pending.upload ??= progress.phase === 'uploading' ? this.pending.upload : undefined;
+      pending.upload ??= queried.phase === 'uploading' ? this.pending.upload : undefined;
       this.pending = pending;
     }
     this.looks++;
+    const progress =
+      queried.phase === 'running' ? withWatchedCounts(queried, this.pending.taskWatch) : queried;
     const etaMs =
       progress.phase === 'running'
         ? this.eta.estimate(progress.tasks.counts.completed, progress.tasks.total)

@@ -5,6 +5,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { PoolNode } from '../activities/batch/nodes';
 import { EtaEstimator } from '../cli/eta';
 import { nodeCategory, type NodeCategory } from '../cli/heatmap';
+import { readPending, withWatchedCounts } from '../cli/pending';
 import type { PoolNodeLister } from '../cli/pool-nodes';
 import { progressQuery, type Progress, type TranscodeWorkflow } from '../transcode';
 import { usageText } from '../transcode/progress';
@@ -112,8 +113,9 @@ export class RunMonitor {
 
   private async refresh(): Promise<void> {
     const next: RunView = { ...this.view, problem: undefined };
+    let description: Awaited<ReturnType<TranscodeHandle['describe']>>;
     try {
-      const description = await withTimeout(this.handle.describe(), this.answerMs());
+      description = await withTimeout(this.handle.describe(), this.answerMs());
       next.status = description.status.name;
       next.ended = next.status !== 'RUNNING';
     } catch (err) {
@@ -122,7 +124,21 @@ export class RunMonitor {
     }
     if (next.ended && !next.outcome) next.outcome = await this.outcome();
     try {
-      next.progress = await withTimeout(this.handle.query(progressQuery), this.answerMs());
+      const queried = await withTimeout(this.handle.query(progressQuery), this.answerMs());
+      // While the tasks run, their latest counts are in the task watch's heartbeat.
+      next.progress =
+        queried.phase === 'running'
+          ? withWatchedCounts(
+              queried,
+              (
+                await readPending(
+                  description.raw.pendingActivities ?? [],
+                  this.handle.client.options.loadedDataConverter,
+                  queried,
+                )
+              ).taskWatch,
+            )
+          : queried;
     } catch (err) {
       // A query needs a worker, even for a closed run: keep the last view and say why.
       next.problem =

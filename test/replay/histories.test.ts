@@ -42,6 +42,8 @@ const EXPECTED = [
   'v2-reused',
   'v2-succeeded',
   'v3-tasks-follow-upload',
+  'v4-cancelled-in-watch',
+  'v4-task-watch',
 ];
 
 /** The patches each fixture of the current code went through: the new paths it guards. */
@@ -51,6 +53,15 @@ const NEW_PATH_PATCHES: Record<string, string[]> = {
   'v2-ask-pool-idle': ['manifest', 'incremental', 'pool-idle-while-waiting'],
   'v2-continued-as-new': ['manifest', 'incremental', 'pool-fits-work', 'pool-follows-queue'],
   'v3-tasks-follow-upload': ['manifest', 'incremental', 'pool-fits-work', 'tasks-follow-upload'],
+  'v4-task-watch': [
+    'manifest',
+    'incremental',
+    'pool-fits-work',
+    'pool-follows-queue',
+    'tasks-follow-upload',
+    'tasks-watched-in-activity',
+  ],
+  'v4-cancelled-in-watch': ['tasks-follow-upload', 'tasks-watched-in-activity'],
 };
 
 /** Patch ids of a history's markers (`patched()` records `{ id, deprecated }`). */
@@ -109,7 +120,7 @@ describe('recorded histories replay against the current workflow code', () => {
     assert.ok(resumedIn.includes('task-wait'), `runs resumed in ${resumedIn.join(', ')}`);
   });
 
-  test('the v2 and v3 fixtures go through the new paths', () => {
+  test('the v2, v3 and v4 fixtures go through the new paths', () => {
     for (const [name, patches] of Object.entries(NEW_PATH_PATCHES)) {
       const fixture = fixtures.find((f) => f.name === name);
       assert.ok(fixture, `${name} missing`);
@@ -139,6 +150,19 @@ describe('recorded histories replay against the current workflow code', () => {
     assert.ok(activities('v3-tasks-follow-upload').includes('uploadInputs@host'));
     // The pool shrank in the task wait of the chain.
     assert.ok(activities('v2-continued-as-new').includes('resizePool'));
+    // Before the task watch, the workflow polled; with it, one activity polls.
+    assert.ok(activities('v3-tasks-follow-upload').includes('getTaskCounts'));
+    assert.ok(!patchesOf('v3-tasks-follow-upload').has('tasks-watched-in-activity'));
+    for (const name of ['v4-task-watch', 'v4-cancelled-in-watch']) {
+      // Counted once more after a terminate, for the final counts; never polled before.
+      const done = activities(name).indexOf('terminateJob');
+      const polled = activities(name).slice(0, done < 0 ? undefined : done);
+      assert.ok(polled.includes('watchTasks'), `${name}: no watchTasks`);
+      assert.ok(!polled.includes('getTaskCounts'), `${name}: polled from the workflow`);
+    }
+    // The watch handed back for the pool to shrink, and the job was stopped on the cancel.
+    assert.ok(activities('v4-task-watch').includes('resizePool'));
+    assert.ok(activities('v4-cancelled-in-watch').includes('terminateJob'));
   });
 
   for (const fixture of fixtures) {

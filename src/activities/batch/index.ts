@@ -9,6 +9,7 @@ import { createResultActivities } from './results';
 import { createRunResultActivities } from './run-results';
 import { createStampActivities } from './stamp';
 import { createTaskActivities } from './tasks';
+import { createWatchActivities } from './watch';
 
 export type { BatchClients } from './clients';
 export { OWNER_METADATA } from './owner';
@@ -22,6 +23,7 @@ export function createBatchActivities(clients: BatchClients) {
     ...createPoolSizeActivities(clients),
     ...createJobActivities(clients),
     ...createTaskActivities(clients),
+    ...createWatchActivities(clients),
     ...createResultActivities(clients),
     ...createRunResultActivities(clients),
     ...createStampActivities(clients),

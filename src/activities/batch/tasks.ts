@@ -53,6 +53,22 @@ async function* taskChunks(
   for await (const tasks of chunks) yield { index: index++, tasks };
 }
 
+/** The job's task counts: one request, whatever the number of tasks. */
+export async function countTasks(batch: BatchClients['batch'], jobId: string): Promise<TaskCounts> {
+  try {
+    const { taskCounts } = await batch.job.getTaskCounts(jobId);
+    return {
+      active: taskCounts.active,
+      running: taskCounts.running,
+      completed: taskCounts.completed,
+      succeeded: taskCounts.succeeded,
+      failed: taskCounts.failed,
+    };
+  } catch (err) {
+    toActivityFailure(err, `count tasks of job ${jobId}`);
+  }
+}
+
 export function createTaskActivities(clients: BatchClients) {
   const { batch } = clients;
 
@@ -261,18 +277,7 @@ export function createTaskActivities(clients: BatchClients) {
 
     /** One request, whatever the number of tasks. */
     async getTaskCounts(args: { jobId: string }): Promise<TaskCounts> {
-      try {
-        const { taskCounts } = await batch.job.getTaskCounts(args.jobId);
-        return {
-          active: taskCounts.active,
-          running: taskCounts.running,
-          completed: taskCounts.completed,
-          succeeded: taskCounts.succeeded,
-          failed: taskCounts.failed,
-        };
-      } catch (err) {
-        toActivityFailure(err, `count tasks of job ${args.jobId}`);
-      }
+      return await countTasks(batch, args.jobId);
     },
   };
 }

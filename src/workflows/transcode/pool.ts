@@ -1,9 +1,13 @@
 // Step 2b: the pool, created if absent, then a durable wait until it has a usable node;
 // fails fast on resize errors (quota) and when every node failed its start task.
 import { ApplicationFailure, patched, sleep } from '@temporalio/workflow';
-import type { TaskCounts, TranscodePlan } from '../../transcode';
+import {
+  nextPoolPollIntervalMs,
+  type TaskCounts,
+  type TaskWatch,
+  type TranscodePlan,
+} from '../../transcode';
 import { continueAsNewIfLong } from './continue-as-new';
-import { nextPoolPollIntervalMs } from './polling';
 import type { Run } from './run';
 import { observeNodes } from './usage';
 
@@ -106,15 +110,36 @@ export async function waitForPool(run: Run): Promise<void> {
  * (Batch's `taskcompletion`), so the tail of a run does not pay for idle nodes. While tasks
  * queue, the nodes are listed now and then for the run's node-seconds.
  */
+/** When the nodes are next due to be listed (workflow time). */
+export function nodesDueAtMs(run: Run): number {
+  return (run.state.nodesListedAtMs ?? 0) + NODE_LIST_INTERVAL_MS;
+}
+
+/** The targets of a pool this run owns and may shrink as the queue empties. */
+function ownedTargets(run: Run): Targets | undefined {
+  const { plan, state, progress } = run;
+  if (!patched('pool-follows-queue')) return undefined;
+  return !plan.pool.reuse && progress.pool.created ? state.poolTargets : undefined;
+}
+
+/** What the task watch needs to hand back when the pool could shrink (none: a pool not ours). */
+export function shrinkWatch(run: Run): TaskWatch['shrink'] {
+  const targets = ownedTargets(run);
+  if (!targets) return undefined;
+  return {
+    slotsPerNode: run.plan.pool.taskSlotsPerNode,
+    nodes: targets.dedicated + targets.lowPriority,
+    fittedAtRunning: run.state.fittedAtRunning,
+  };
+}
+
 export async function fitPoolToQueue(run: Run, counts: TaskCounts): Promise<void> {
   const { plan, state, progress } = run;
   if (!patched('pool-follows-queue')) return;
-  const owned = !plan.pool.reuse && progress.pool.created && state.poolTargets !== undefined;
-  const dueForList = Date.now() - (state.nodesListedAtMs ?? 0) >= NODE_LIST_INTERVAL_MS;
+  const dueForList = Date.now() >= nodesDueAtMs(run);
   const slots = plan.pool.taskSlotsPerNode;
-  const targets = state.poolTargets;
+  const targets = ownedTargets(run);
   const shrinkable =
-    owned &&
     targets !== undefined &&
     counts.active === 0 &&
     Math.ceil(counts.running / slots) < targets.dedicated + targets.lowPriority;

@@ -2,15 +2,16 @@
 // edit here. Everything else a step needs is derived from it.
 import {
   emptyCounts,
+  firstPoolPollIntervalMs,
   type InputFile,
   type ManifestRef,
   type Progress,
   type RunBlobRef,
+  type TaskPollObservation,
   type TranscodeInput,
   type TranscodePlan,
   type TranscodeResult,
 } from '../../transcode';
-import { firstPoolPollIntervalMs, type TaskPollObservation } from './polling';
 
 /** Where the next run of a continue-as-new chain picks up. */
 export type ResumePoint = 'start' | 'pool-wait' | 'task-wait';
@@ -42,6 +43,8 @@ export interface RunState {
   nodesSeen?: Record<string, NodeSighting>;
   /** When the nodes were last listed (workflow time). */
   nodesListedAtMs?: number;
+  /** The running task count the pool was last fitted to while the task watch ran. */
+  fittedAtRunning?: number;
   /** The node targets this run last set on its pool (absent: as the plan said). */
   poolTargets?: { dedicated: number; lowPriority: number };
   /** Every task was added asking Batch to upload its output with its record (addTasks). */

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planTranscode } from '../../src/transcode';
 import {
   firstPoolPollIntervalMs,
   nextPoolPollIntervalMs,
   nextTaskPollIntervalMs,
-} from '../../src/workflows/transcode/polling';
+  planTranscode,
+} from '../../src/transcode';
 import { halvingPolicy, shippedPolicy, simulate } from '../../bench/polling-sim';
 
 const bounds = { minIntervalMs: 250, maxIntervalMs: 15_000 };
