@@ -169,9 +169,13 @@ describe('worker killed with SIGKILL and restarted', () => {
         output: { commandTemplate: '/bin/bash -c "sleep 3; ffmpeg -y -i {input} {output}"' },
         pool,
       },
-      moment: 'tasks running',
-      when: (p) => p.phase === 'running' && p.tasks.counts.running > 0,
-      describe: () => 'worker killed during the durable wait',
+      moment: 'tasks running, the task watch polling',
+      // The watch has heartbeated: the kill takes an attempt in flight, which a retry resumes.
+      when: async (p, _s, { handle }) =>
+        p.phase === 'running' &&
+        p.tasks.counts.running > 0 &&
+        (await h.heartbeat(handle, 'watchTasks')) !== undefined,
+      describe: () => 'worker killed during the durable wait, while the task watch polled',
       tasks: 3,
     });
   });
