@@ -69,6 +69,13 @@ interface Scenario {
 }
 
 const fast = { minIntervalSeconds: 0.2, maxIntervalSeconds: 1 };
+/** Polls and waits short enough to continue as new a few times in a run of seconds. */
+const manyWaits = { minIntervalSeconds: 0.05, maxIntervalSeconds: 0.05, maxHistoryEvents: 60 };
+/** One task outlasts the other, so the pool shrinks to the node still busy. */
+const oneTaskOutlasts = {
+  commandTemplate:
+    '/bin/bash -c "case $AZ_BATCH_TASK_ID in *1) sleep 1;; *) sleep 6;; esac; ffmpeg -y -i {input} {output}"',
+};
 
 async function phaseReached(handle: Handle, done: (p: Progress) => boolean): Promise<void> {
   for (let i = 0; i < 1200; i++) {
@@ -102,6 +109,27 @@ function askScenario(
     drive: async (handle) => {
       await phaseReached(handle, (p) => p.phase === 'awaiting-cleanup-decision');
       await decide(handle);
+      await settle(handle);
+    },
+  };
+}
+
+/** The cancel signal once a task runs (each runs 30 s): the job terminated, then cleanup. */
+function cancelScenario(name: string, description: string, legacy?: true): Scenario {
+  return {
+    name,
+    description,
+    ...(legacy ? { legacy } : {}),
+    input: ({ clips }) => ({
+      input: { localDir: clips },
+      output: { commandTemplate: '/bin/bash -c "sleep 30; ffmpeg -y -i {input} {output}"' },
+      pool: { lowPriorityNodes: 1 },
+      cleanup: { policy: 'always' },
+      polling: fast,
+    }),
+    drive: async (handle) => {
+      await phaseReached(handle, (p) => p.phase === 'running' && p.tasks.counts.running > 0);
+      await handle.signal(cancelSignal, { reason: 'recorded cancel' });
       await settle(handle);
     },
   };
@@ -156,14 +184,10 @@ const V2_SCENARIOS: Scenario[] = [
       'continues as new in the pool wait and the task wait; the pool shrinks in the wait',
     input: ({ clips }) => ({
       input: { localDir: clips },
-      // One task outlasts the other, so the pool shrinks to the node still busy.
-      output: {
-        commandTemplate:
-          '/bin/bash -c "case $AZ_BATCH_TASK_ID in *1) sleep 1;; *) sleep 6;; esac; ffmpeg -y -i {input} {output}"',
-      },
+      output: oneTaskOutlasts,
       pool: { lowPriorityNodes: 2, startTaskCommand: '/bin/bash -c "sleep 3"' },
       cleanup: { policy: 'always' },
-      polling: { minIntervalSeconds: 0.05, maxIntervalSeconds: 0.05, maxHistoryEvents: 60 },
+      polling: manyWaits,
     }),
     drive: settle,
   },
@@ -188,34 +212,17 @@ const V4_SCENARIOS: Scenario[] = [
       'the task watch hands back at its laps and to shrink the pool; continues as new in the task wait',
     input: ({ clips }) => ({
       input: { localDir: clips },
-      // One task outlasts the other, so the pool shrinks to the node still busy.
-      output: {
-        commandTemplate:
-          '/bin/bash -c "case $AZ_BATCH_TASK_ID in *1) sleep 1;; *) sleep 6;; esac; ffmpeg -y -i {input} {output}"',
-      },
+      output: oneTaskOutlasts,
       pool: { lowPriorityNodes: 2 },
       cleanup: { policy: 'always' },
-      polling: { minIntervalSeconds: 0.05, maxIntervalSeconds: 0.05, maxHistoryEvents: 60 },
+      polling: manyWaits,
     }),
     drive: settle,
   },
-  {
-    name: 'v4-cancelled-in-watch',
-    description: 'the cancel signal while the task watch runs: job terminated, then cleanup',
-    input: ({ clips }) => ({
-      input: { localDir: clips, pattern: 'LowPriVMs-1.mp4' },
-      output: { commandTemplate: '/bin/bash -c "sleep 30; ffmpeg -y -i {input} {output}"' },
-      pool: { lowPriorityNodes: 1 },
-      cleanup: { policy: 'always' },
-      polling: fast,
-    }),
-    drive: async (handle) => {
-      await phaseReached(handle, (p) => p.phase === 'running');
-      await sleep(1_000);
-      await handle.signal(cancelSignal, { reason: 'recorded cancel' });
-      await settle(handle);
-    },
-  },
+  cancelScenario(
+    'v4-cancelled-in-watch',
+    'the cancel signal while the task watch runs: job terminated, then cleanup',
+  ),
 ];
 
 /** The clips read on the recording worker's host, one node, cleanup always. */
@@ -261,27 +268,15 @@ const SCENARIOS: Scenario[] = [
       output: { commandTemplate: '/bin/bash -c "sleep 4; ffmpeg -y -i {input} {output}"' },
       pool: { lowPriorityNodes: 1, startTaskCommand: '/bin/bash -c "sleep 3"' },
       cleanup: { policy: 'always' },
-      polling: { minIntervalSeconds: 0.05, maxIntervalSeconds: 0.05, maxHistoryEvents: 60 },
+      polling: manyWaits,
     }),
     drive: settle,
   },
-  {
-    name: 'cancelled-by-signal',
-    description: 'the cancel signal while tasks run: job terminated, then cleanup',
-    legacy: true,
-    input: ({ clips }) => ({
-      input: { localDir: clips },
-      output: { commandTemplate: '/bin/bash -c "sleep 30; ffmpeg -y -i {input} {output}"' },
-      pool: { lowPriorityNodes: 1 },
-      cleanup: { policy: 'always' },
-      polling: fast,
-    }),
-    drive: async (handle) => {
-      await phaseReached(handle, (p) => p.phase === 'running' && p.tasks.counts.running > 0);
-      await handle.signal(cancelSignal, { reason: 'recorded cancel' });
-      await settle(handle);
-    },
-  },
+  cancelScenario(
+    'cancelled-by-signal',
+    'the cancel signal while tasks run: job terminated, then cleanup',
+    true,
+  ),
   askScenario('ask-decided-by-signal', 'the approveCleanup signal', 'LowPriVMs-1.mp4', (handle) =>
     handle.signal(approveCleanupSignal, { deleteJob: true, deletePool: true }),
   ),
