@@ -1,6 +1,7 @@
 // What a run's pending activities tell a watcher: the upload's heartbeat (files and bytes so far),
-// the tasks added, the task watch's latest counts, and activities retrying after a failure. Read from `handle.describe()`, decoded with the
-// client's own data converter (codecs included), as the SDK decodes any payload.
+// the tasks added, the task watch's latest counts, and activities retrying after a failure. Read
+// from `handle.describe()`, decoded with the client's own data converter (codecs included), as
+// the SDK decodes any payload.
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { isTaskWatchBeat, type Progress, type TaskWatchBeat } from '../transcode';

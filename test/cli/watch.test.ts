@@ -6,7 +6,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import type { Snapshot } from '../../src/cli/format';
-import { readPending } from '../../src/cli/pending';
+import { readPending, withWatchedCounts } from '../../src/cli/pending';
 import {
   JsonRenderer,
   PlainRenderer,
@@ -125,6 +125,36 @@ test('the upload is read from the uploadInputs heartbeat with the data converter
   assert.deepEqual(view.retrying, [
     { activity: 'getPoolStatus', attempt: 4, message: 'ServerBusy' },
   ]);
+});
+
+test('while the tasks run, the counts come from the task watch heartbeat when it is newer', async () => {
+  const converter = loadDataConverter({});
+  const progress = { ...progressOf('running', { total: 10, counts: { running: 4 } }), polls: 3 };
+  const counts = { active: 0, running: 2, completed: 8, succeeded: 7, failed: 1 };
+  const view = await readPending(
+    [
+      {
+        activityType: { name: 'watchTasks' },
+        attempt: 1,
+        heartbeatDetails: {
+          payloads: [
+            defaultPayloadConverter.toPayload({ counts, pacing: { polls: 9, intervalMs: 500 } }),
+          ],
+        },
+      },
+    ],
+    converter,
+    progress,
+  );
+  const shown = withWatchedCounts(progress, view.taskWatch);
+  assert.deepEqual(shown.tasks.counts, counts);
+  assert.equal(shown.polls, 9);
+  // The workflow's own counts, once it has them, are not replaced by an older heartbeat.
+  assert.equal(
+    withWatchedCounts({ ...progress, polls: 9 }, view.taskWatch).tasks.counts.running,
+    4,
+  );
+  assert.equal(withWatchedCounts(progress, undefined), progress);
 });
 
 test('the tasks added so far, from the addTasks heartbeat; none before it heartbeats', async () => {
