@@ -131,6 +131,26 @@ describe('the task watch', () => {
     assert.equal(retried.pacing.polls, 41);
   });
 
+  test('a slow pace still heartbeats within half the heartbeat timeout', async () => {
+    const jobId = await job('slow', withoutNodes, ['/bin/true']);
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 1_000 });
+    const beats: number[] = [];
+    env.on('heartbeat', () => beats.push(Date.now()));
+    const slow = { minIntervalMs: 3_000, maxIntervalMs: 3_000 };
+    const result = await run(
+      env,
+      watchOf(jobId, 1, {
+        bounds: slow,
+        pacing: { polls: 0, intervalMs: 3_000 },
+        returnByMs: Date.now() + 2_500,
+      }),
+    );
+    assert.equal(result.end, 'lap');
+    const gaps = beats.slice(1).map((at, i) => at - beats[i]);
+    assert.ok(beats.length >= 5, `${beats.length} heartbeats in 2.5 s`);
+    assert.ok(Math.max(...gaps) < 800, `heartbeats ${gaps.join(', ')} ms apart`);
+  });
+
   test('a cancelled watch stops at once', async () => {
     const jobId = await job('cancelled', withoutNodes, ['/bin/true']);
     const env = new MockActivityEnvironment();

@@ -15,7 +15,10 @@ import {
 import type { BatchClients } from './clients';
 import { countTasks } from './tasks';
 
-/** Longest sleep between heartbeats, so a slow pace never looks like a dead worker. */
+/**
+ * Longest sleep between heartbeats, so a slow pace never looks like a dead worker: this, or half
+ * the heartbeat timeout when that is shorter.
+ */
 const HEARTBEAT_EVERY_MS = 5_000;
 
 export function createWatchActivities({ batch }: BatchClients) {
@@ -25,6 +28,10 @@ export function createWatchActivities({ batch }: BatchClients) {
       const context = Context.current();
       const resumed = context.info.heartbeatDetails as unknown;
       let pacing = isTaskWatchBeat(resumed) ? resumed.pacing : watch.pacing;
+      const beatEveryMs = Math.min(
+        HEARTBEAT_EVERY_MS,
+        (context.info.heartbeatTimeoutMs ?? Infinity) / 2,
+      );
       for (;;) {
         const counts = await countTasks(batch, watch.jobId);
         const now = Date.now();
@@ -36,7 +43,7 @@ export function createWatchActivities({ batch }: BatchClients) {
         if (end) return { end, counts, pacing, previous };
         // Cancellation (a cancelled run) ends the sleep with a CancelledFailure.
         for (let left = waitBeforeNextPollMs(watch, pacing, now); left > 0;) {
-          const slice = Math.min(left, HEARTBEAT_EVERY_MS);
+          const slice = Math.min(left, beatEveryMs);
           await context.sleep(slice);
           left -= slice;
           context.heartbeat(beat);
