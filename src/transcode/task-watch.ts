@@ -67,6 +67,15 @@ export function isTaskWatchBeat(value: unknown): value is TaskWatchBeat {
   );
 }
 
+/** No task waits, and fewer than `nodes` nodes would hold the tasks running. */
+export function fewerNodesWouldDo(
+  counts: TaskCounts,
+  slotsPerNode: number,
+  nodes: number,
+): boolean {
+  return counts.active === 0 && Math.ceil(counts.running / slotsPerNode) < nodes;
+}
+
 /** Why the watch hands back after a poll that saw `counts` at `nowMs`; undefined: keep polling. */
 export function watchEnd(
   watch: TaskWatch,
@@ -79,9 +88,8 @@ export function watchEnd(
   const shrink = watch.shrink;
   if (
     shrink &&
-    counts.active === 0 &&
     counts.running !== shrink.fittedAtRunning &&
-    Math.ceil(counts.running / shrink.slotsPerNode) < shrink.nodes
+    fewerNodesWouldDo(counts, shrink.slotsPerNode, shrink.nodes)
   ) {
     return 'pool-can-shrink';
   }

@@ -2,6 +2,7 @@
 // fails fast on resize errors (quota) and when every node failed its start task.
 import { ApplicationFailure, patched, sleep } from '@temporalio/workflow';
 import {
+  fewerNodesWouldDo,
   nextPoolPollIntervalMs,
   type TaskCounts,
   type TaskWatch,
@@ -104,12 +105,6 @@ export async function waitForPool(run: Run): Promise<void> {
   }
 }
 
-/**
- * During the task wait: once no task is queued, nodes with nothing left to run are let go —
- * the pool shrinks to the nodes still running tasks, each leaving when its task completes
- * (Batch's `taskcompletion`), so the tail of a run does not pay for idle nodes. While tasks
- * queue, the nodes are listed now and then for the run's node-seconds.
- */
 /** When the nodes are next due to be listed (workflow time). */
 export function nodesDueAtMs(run: Run): number {
   return (run.state.nodesListedAtMs ?? 0) + NODE_LIST_INTERVAL_MS;
@@ -133,6 +128,12 @@ export function shrinkWatch(run: Run): TaskWatch['shrink'] {
   };
 }
 
+/**
+ * During the task wait: once no task is queued, nodes with nothing left to run are let go —
+ * the pool shrinks to the nodes still running tasks, each leaving when its task completes
+ * (Batch's `taskcompletion`), so the tail of a run does not pay for idle nodes. While tasks
+ * queue, the nodes are listed now and then for the run's node-seconds.
+ */
 export async function fitPoolToQueue(run: Run, counts: TaskCounts): Promise<void> {
   const { plan, state, progress } = run;
   if (!patched('pool-follows-queue')) return;
@@ -141,8 +142,7 @@ export async function fitPoolToQueue(run: Run, counts: TaskCounts): Promise<void
   const targets = ownedTargets(run);
   const shrinkable =
     targets !== undefined &&
-    counts.active === 0 &&
-    Math.ceil(counts.running / slots) < targets.dedicated + targets.lowPriority;
+    fewerNodesWouldDo(counts, slots, targets.dedicated + targets.lowPriority);
   if (!shrinkable) {
     if (dueForList) await observeNodes(run, `Pool nodes, poll ${progress.polls}`);
     return;
