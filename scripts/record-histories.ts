@@ -57,8 +57,8 @@ interface Scenario {
   /**
    * Recorded by an earlier version (before the manifest, incremental runs and the pool's fit and
    * idle; `v2-` ones: before the tasks were added beside the upload; `v3-` ones: before the
-   * task watch): never rewritten once its file exists, since it stands for the runs in flight
-   * from that version.
+   * task watch; `v4-` ones: before the pool was asked for beside the selection): never
+   * rewritten once its file exists, since it stands for the runs in flight from that version.
    */
   legacy?: true;
   input(recording: Recording): TranscodeInput;
@@ -204,12 +204,12 @@ const V3_SCENARIOS: Scenario[] = [
   },
 ];
 
-/** The current code's paths: the wait for the tasks inside one activity (watchTasks). */
-const V4_SCENARIOS: Scenario[] = [
-  {
-    name: 'v4-task-watch',
-    description:
-      'the task watch hands back at its laps and to shrink the pool; continues as new in the task wait',
+/** The task watch: the wait for the tasks inside one activity (watchTasks). */
+function taskWatchScenario(name: string, description: string, legacy?: true): Scenario {
+  return {
+    name,
+    description,
+    ...(legacy ? { legacy } : {}),
     input: ({ clips }) => ({
       input: { localDir: clips },
       output: oneTaskOutlasts,
@@ -218,10 +218,32 @@ const V4_SCENARIOS: Scenario[] = [
       polling: manyWaits,
     }),
     drive: settle,
-  },
+  };
+}
+
+/** The wait for the tasks inside one activity, the pool asked for once the inputs were selected. */
+const V4_SCENARIOS: Scenario[] = [
+  taskWatchScenario(
+    'v4-task-watch',
+    'the task watch hands back at its laps and to shrink the pool; continues as new in the task wait',
+    true,
+  ),
   cancelScenario(
     'v4-cancelled-in-watch',
     'the cancel signal while the task watch runs: job terminated, then cleanup',
+    true,
+  ),
+];
+
+/** The current code's paths: a fresh output container, so the pool is asked for beside the selection. */
+const V5_SCENARIOS: Scenario[] = [
+  taskWatchScenario(
+    'v5-pool-beside-select',
+    'nothing stored yet: the pool asked for while the inputs are selected; the task watch with its laps, a shrink and continue-as-new',
+  ),
+  cancelScenario(
+    'v5-cancelled-in-watch',
+    'the cancel signal while the task watch runs (pool asked for beside the selection): job terminated, then cleanup',
   ),
 ];
 
@@ -298,6 +320,7 @@ const SCENARIOS: Scenario[] = [
   ...V2_SCENARIOS,
   ...V3_SCENARIOS,
   ...V4_SCENARIOS,
+  ...V5_SCENARIOS,
 ];
 
 /** Strings that must never be in a fixture: the accounts' keys and any SAS signature. */

@@ -12,6 +12,7 @@ import {
   OUTPUTS_LISTED,
   type TransferSummary,
 } from '../../src/activities/storage';
+import type { ManifestInspection } from '../../src/activities/storage/inspect';
 import { testConfig } from '../helpers/stack';
 
 test('verifyOutputs counts every output but lists only the first 100 by name', async () => {
@@ -77,5 +78,39 @@ test('uploadInputs: small files stored with the MD5 Azurite computes; a second r
   } finally {
     await container.deleteIfExists();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('inspectInputToManifest says whether the output container already holds outputs', async () => {
+  const clients = createAzureClients(await testConfig());
+  const storage = createStorageActivities(clients.storage);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inspect-outputs-'));
+  fs.writeFileSync(path.join(dir, 'a.dat'), 'a');
+  const container = clients.storage.blobService.getContainerClient(`inspect-out-${Date.now()}`);
+  const env = new MockActivityEnvironment();
+  const inspect = (): Promise<ManifestInspection> =>
+    env.run(() =>
+      storage.inspectInputToManifest({
+        source: { kind: 'local', dir, pattern: '*.dat' },
+        extension: 'out',
+        manifest: {
+          container: container.containerName,
+          blobName: '_runs/inspect/inputs.jsonl.gz',
+        },
+      }),
+    );
+  try {
+    // No container yet, then one holding the runs' own files only: nothing stored.
+    assert.equal((await inspect()).outputsStored, false);
+    await container.uploadBlockBlob('_runs/another-run/inputs.jsonl.gz', 'x', 1);
+    assert.equal((await inspect()).outputsStored, false);
+    // Any other blob, at the top or in a folder, may be an output to reuse.
+    await container.uploadBlockBlob('sub/a.out', 'x', 1);
+    assert.equal((await inspect()).outputsStored, true);
+    await container.deleteBlob('sub/a.out');
+    await container.uploadBlockBlob('a.out', 'x', 1);
+    assert.equal((await inspect()).outputsStored, true);
+  } finally {
+    await container.deleteIfExists();
   }
 });

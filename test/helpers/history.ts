@@ -68,3 +68,23 @@ export async function activityResults<T>(
   }
   return results;
 }
+
+/**
+ * The activities of a run in the order their events were recorded, each as
+ * `scheduled <type>` or `completed <type>` (every execution of the chain, oldest first).
+ */
+export async function activityEvents(client: Client, workflowId: string): Promise<string[]> {
+  const order: string[] = [];
+  let types = new Map<string, string>();
+  for (const e of await chainEvents(client, workflowId)) {
+    if (e.workflowExecutionStartedEventAttributes) types = new Map();
+    const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (type) {
+      types.set(String(e.eventId), type);
+      order.push(`scheduled ${type}`);
+    }
+    const completed = e.activityTaskCompletedEventAttributes;
+    if (completed) order.push(`completed ${types.get(String(completed.scheduledEventId))}`);
+  }
+  return order;
+}

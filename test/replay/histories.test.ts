@@ -44,6 +44,8 @@ const EXPECTED = [
   'v3-tasks-follow-upload',
   'v4-cancelled-in-watch',
   'v4-task-watch',
+  'v5-cancelled-in-watch',
+  'v5-pool-beside-select',
 ];
 
 /** The patches each fixture of the current code went through: the new paths it guards. */
@@ -62,6 +64,19 @@ const NEW_PATH_PATCHES: Record<string, string[]> = {
     'tasks-watched-in-activity',
   ],
   'v4-cancelled-in-watch': ['tasks-follow-upload', 'tasks-watched-in-activity'],
+  'v5-pool-beside-select': [
+    'manifest',
+    'pool-beside-select',
+    'pool-fits-work',
+    'pool-follows-queue',
+    'tasks-follow-upload',
+    'tasks-watched-in-activity',
+  ],
+  'v5-cancelled-in-watch': [
+    'pool-beside-select',
+    'tasks-follow-upload',
+    'tasks-watched-in-activity',
+  ],
 };
 
 /** Patch ids of a history's markers (`patched()` records `{ id, deprecated }`). */
@@ -120,7 +135,7 @@ describe('recorded histories replay against the current workflow code', () => {
     assert.ok(resumedIn.includes('task-wait'), `runs resumed in ${resumedIn.join(', ')}`);
   });
 
-  test('the v2, v3 and v4 fixtures go through the new paths', () => {
+  test('the v2 to v5 fixtures go through the new paths', () => {
     for (const [name, patches] of Object.entries(NEW_PATH_PATCHES)) {
       const fixture = fixtures.find((f) => f.name === name);
       assert.ok(fixture, `${name} missing`);
@@ -163,6 +178,17 @@ describe('recorded histories replay against the current workflow code', () => {
     // The watch handed back for the pool to shrink, and the job was stopped on the cancel.
     assert.ok(activities('v4-task-watch').includes('resizePool'));
     assert.ok(activities('v4-cancelled-in-watch').includes('terminateJob'));
+    assert.ok(activities('v5-pool-beside-select').includes('resizePool'));
+    assert.ok(activities('v5-cancelled-in-watch').includes('terminateJob'));
+    // v4 asked for the pool once the inputs were selected; v5, while they were.
+    const poolAskedDuringSelection = (name: string) => {
+      const order = activities(name);
+      const selected = order.findIndex((a) => a.startsWith('selectInputsToConvert'));
+      return selected >= 0 && order.indexOf('createPoolIfAbsent') < selected;
+    };
+    assert.ok(!poolAskedDuringSelection('v4-task-watch'));
+    assert.ok(!patchesOf('v4-task-watch').has('pool-beside-select'));
+    assert.ok(poolAskedDuringSelection('v5-pool-beside-select'));
   });
 
   for (const fixture of fixtures) {

@@ -19,7 +19,7 @@ import {
   type TranscodeWorkflow,
 } from '../../src/transcode';
 import { runCli } from '../helpers/cli';
-import { activityResults } from '../helpers/history';
+import { activityEvents, activityResults } from '../helpers/history';
 import { testConfig } from '../helpers/stack';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 
@@ -69,6 +69,15 @@ describe('incremental runs', () => {
     return { result, created: createdSince(before, await emulatorStats(tw.config.batch.url)) };
   }
 
+  /** Whether the run asked for its pool before its selection of the inputs had answered. */
+  async function poolAskedDuringSelection(workflowId: string): Promise<boolean> {
+    const events = await activityEvents(tw.client, workflowId);
+    const pool = events.indexOf('scheduled createPoolIfAbsent');
+    const selected = events.indexOf('completed selectInputsToConvert');
+    assert.ok(pool >= 0 && selected >= 0, events.join(', '));
+    return pool < selected;
+  }
+
   async function resultOf(workflowId: string, before: Awaited<ReturnType<typeof emulatorStats>>) {
     const result: TranscodeResult = await tw.client.workflow
       .getHandle<TranscodeWorkflow>(workflowId)
@@ -97,6 +106,8 @@ describe('incremental runs', () => {
         .digest('base64'),
     );
     assert.equal(stamped.metadata?.[RECORD_RECIPE], recipeHash(COMMAND, 'out'));
+    // Nothing stored yet, so nothing to reuse: the pool was asked for while the inputs hashed.
+    assert.equal(await poolAskedDuringSelection(`${id}-1`), true);
     // Stored by each output's upload (its task asked for it): nothing left to write after.
     assert.deepEqual(await activityResults(tw.client, `${id}-1`, 'stampOutputs'), [
       { stamped: 0, alreadyRecorded: 10, missing: 0, checkedBy: 'first-output' },
@@ -113,6 +124,8 @@ describe('incremental runs', () => {
       [names[3], names[7]].map(outputOf),
     );
     assert.match(second.result.message, /2 of 2 file\(s\) converted; 8 reused/);
+    // Outputs stored: the pool waits for the selection to say there is work (and its size).
+    assert.equal(await poolAskedDuringSelection(`${id}-2`), false);
 
     // Nothing changed: nothing to convert, and no pool, job or task is created for it.
     const third = await runToEnd(`${id}-3`, inputFor(dir, container));
@@ -124,6 +137,7 @@ describe('incremental runs', () => {
     const forced = await runToEnd(`${id}-4`, inputFor(dir, container, { force: true }));
     assert.equal(forced.created.tasks, 10);
     assert.equal(forced.result.reused, 0);
+    assert.equal(await poolAskedDuringSelection(`${id}-4`), true);
   });
 
   test('blob inputs: a rewritten blob is converted again, the others reused', async () => {

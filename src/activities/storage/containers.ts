@@ -1,6 +1,7 @@
 // Containers: listed a page at a time, created when missing, deleted at cleanup.
 import type { BlobItem, ContainerClient } from '@azure/storage-blob';
-import { toActivityFailure } from '../errors';
+import { RUN_BLOB_PREFIX } from '../../transcode';
+import { statusOf, toActivityFailure } from '../errors';
 import type { StorageClients } from './clients';
 
 /**
@@ -13,6 +14,25 @@ export async function* listBlobs(
 ): AsyncIterable<BlobItem> {
   for await (const page of container.listBlobsFlat(options).byPage({ maxPageSize: 1000 })) {
     yield* page.segment.blobItems;
+  }
+}
+
+/**
+ * Whether the container holds anything besides the runs' own files (`_runs/`): read from the
+ * top level of its listing, a few names at a time, so a container of outputs answers at its
+ * first page. A container that does not exist holds nothing.
+ */
+export async function holdsBlobsBesideRuns(container: ContainerClient): Promise<boolean> {
+  try {
+    const pages = container.listBlobsByHierarchy('/').byPage({ maxPageSize: 10 });
+    for await (const page of pages) {
+      if (page.segment.blobItems.length > 0) return true;
+      if (page.segment.blobPrefixes?.some((p) => p.name !== RUN_BLOB_PREFIX)) return true;
+    }
+    return false;
+  } catch (err) {
+    if (statusOf(err) === 404) return false;
+    throw err;
   }
 }
 

@@ -15,7 +15,7 @@ import {
   type TranscodePlan,
 } from '../../transcode';
 import type { StorageClients } from './clients';
-import { listBlobs } from './containers';
+import { holdsBlobsBesideRuns, listBlobs } from './containers';
 import { writeManifest } from './manifest';
 
 /** Media files that start with an ISO base media `ftyp` box (MP4, MOV, M4V, 3GP). */
@@ -45,6 +45,11 @@ export interface ManifestInspection {
   manifest: ManifestRef;
   /** Local inputs only: what the folder held besides the files to convert. */
   summary?: InspectionSummary;
+  /**
+   * Whether the output container already held anything besides the runs' own files: when it
+   * did not, no output can be reused and every input is converted.
+   */
+  outputsStored?: boolean;
 }
 
 function describeEntries(s: InspectionSummary, otherNames: string[]): string {
@@ -221,13 +226,22 @@ export function createInspectActivities({ blobService }: StorageClients) {
           : { files: await activities.inspectBlobInput(source), summary: undefined };
       checkDuplicateOutputs(inspected.files, args.extension);
       Context.current().heartbeat();
+      // Read before the manifest goes into the same container (and may create it).
+      let outputsStored: boolean;
+      try {
+        outputsStored = await holdsBlobsBesideRuns(
+          blobService.getContainerClient(args.manifest.container),
+        );
+      } catch (err) {
+        toActivityFailure(err, `list output container ${args.manifest.container}`);
+      }
       const manifest = await writeManifest(
         blobService,
         args.manifest,
         inspected.files,
         (file) => file.size,
       );
-      return { manifest, summary: inspected.summary };
+      return { manifest, summary: inspected.summary, outputsStored };
     },
   };
 }

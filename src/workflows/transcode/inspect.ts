@@ -3,7 +3,11 @@ import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { duplicateOutputs, INPUT_MANIFEST_FILE, runBlobName } from '../../transcode';
 import type { Run } from './run';
 
-export async function inspectInputs(run: Run): Promise<void> {
+/**
+ * True when every input is certainly converted: the output container held nothing yet (or the
+ * run is forced), so no output can be reused. Unknown (false) for runs without a manifest.
+ */
+export async function inspectInputs(run: Run): Promise<boolean> {
   const { plan, state, progress } = run;
   run.enter('preparing');
   // A wrong key must fail the run before anything is created, not after the upload.
@@ -31,7 +35,7 @@ export async function inspectInputs(run: Run): Promise<void> {
     if (inspected.summary) progress.inspection = inspected.summary;
     progress.files = inspected.manifest.count;
     progress.inputBytes = inspected.manifest.totalBytes;
-    return;
+    return plan.force === true || inspected.outputsStored === false;
   }
   if (source.kind === 'local') {
     const inspected = await run.onInputHost(
@@ -55,4 +59,5 @@ export async function inspectInputs(run: Run): Promise<void> {
   }
   progress.files = state.files.length;
   progress.inputBytes = state.files.reduce((sum, f) => sum + f.size, 0);
+  return false;
 }

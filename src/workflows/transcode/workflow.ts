@@ -72,10 +72,17 @@ export async function transcodeWorkflow(
 async function convert(run: Run): Promise<boolean> {
   const { state } = run;
   if (state.resumeAt === 'start') {
-    await inspectInputs(run);
-    // Incremental runs (absent from older histories): nothing left to convert, nothing created.
-    if (patched('incremental') && !(await selectInputs(run))) return false;
-    await uploadAndPoolThenSubmit(run);
+    const everyInputConverts = await inspectInputs(run);
+    if (everyInputConverts && patched('pool-beside-select')) {
+      // Nothing can be reused: the pool's allocation covers the hashing of the inputs too.
+      const poolCreated = createPool(run);
+      await selectBeside(run, poolCreated);
+      await uploadAndPoolThenSubmit(run, poolCreated);
+    } else {
+      // Incremental runs (absent from older histories): nothing left to convert, nothing created.
+      if (patched('incremental') && !(await selectInputs(run))) return false;
+      await uploadAndPoolThenSubmit(run);
+    }
   } else if (state.resumeAt === 'pool-wait') {
     await waitForPool(run);
   }
@@ -93,9 +100,9 @@ async function convert(run: Run): Promise<boolean> {
  * followed by the job and its tasks. Batch queues tasks on a pool that is still allocating, so
  * on Azure the minutes of allocation cover the upload and the submit.
  */
-async function uploadAndPoolThenSubmit(run: Run): Promise<void> {
+async function uploadAndPoolThenSubmit(run: Run, poolRequested?: Promise<void>): Promise<void> {
   run.enter('uploading');
-  const poolCreated = createPool(run);
+  const poolCreated = poolRequested ?? createPool(run);
   let poolUsable = false;
   const poolReady = poolCreated.then(() => waitForPool(run)).then(() => (poolUsable = true));
   const submitted = (
@@ -110,6 +117,20 @@ async function uploadAndPoolThenSubmit(run: Run): Promise<void> {
     run.enter('waiting-for-pool');
   });
   await Promise.all([poolReady, submitted]);
+}
+
+/**
+ * The selection while the pool is asked for: either failing fails the run at once (a refused
+ * pool does not wait for the hashing), but only once the pool's request has settled, so that
+ * cleanup, which deletes it, cannot run before a request still on its way.
+ */
+async function selectBeside(run: Run, poolCreated: Promise<void>): Promise<void> {
+  try {
+    await Promise.all([selectInputs(run), poolCreated]);
+  } catch (err) {
+    await poolCreated.catch(() => undefined);
+    throw err;
+  }
 }
 
 /**
