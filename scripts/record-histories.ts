@@ -13,6 +13,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import * as prettier from 'prettier';
+import { setEmulatorFaults } from 'azure-batch-emulator/control';
 import { loadConfig, PROJECT_ROOT, type AppConfig } from '../src/config';
 import { makeSampleClips } from '../src/demo/samples';
 import { installLogging } from '../src/logging';
@@ -47,6 +48,8 @@ interface Recording {
   clips: string;
   hostId: string;
   tag: string;
+  /** The emulator's address, for scenarios that set its faults. */
+  batchUrl: string;
   /** Runs a workflow (not recorded) to its end, e.g. one whose outputs the scenario reuses. */
   runToEnd(workflowId: string, input: TranscodeInput): Promise<void>;
 }
@@ -57,15 +60,16 @@ interface Scenario {
   /**
    * Recorded by an earlier version (before the manifest, incremental runs and the pool's fit and
    * idle; `v2-` ones: before the tasks were added beside the upload; `v3-` ones: before the
-   * task watch; `v4-` ones: before the pool was asked for beside the selection): never
-   * rewritten once its file exists, since it stands for the runs in flight from that version.
+   * task watch; `v4-` ones: before the pool was asked for beside the selection; `v5-` ones:
+   * before a creation cancelled on its way was waited for): never rewritten once its file
+   * exists, since it stands for the runs in flight from that version.
    */
   legacy?: true;
   input(recording: Recording): TranscodeInput;
   /** Before the recorded run starts. */
   prepare?(recording: Recording): Promise<void>;
   /** Drives the run (signals, updates) and waits for its end; a failed run is expected here. */
-  drive(handle: Handle): Promise<void>;
+  drive(handle: Handle, recording: Recording): Promise<void>;
 }
 
 const fast = { minIntervalSeconds: 0.2, maxIntervalSeconds: 1 };
@@ -235,16 +239,55 @@ const V4_SCENARIOS: Scenario[] = [
   ),
 ];
 
-/** The current code's paths: a fresh output container, so the pool is asked for beside the selection. */
+/** A fresh output container, so the pool is asked for beside the selection. */
 const V5_SCENARIOS: Scenario[] = [
   taskWatchScenario(
     'v5-pool-beside-select',
     'nothing stored yet: the pool asked for while the inputs are selected; the task watch with its laps, a shrink and continue-as-new',
+    true,
   ),
   cancelScenario(
     'v5-cancelled-in-watch',
     'the cancel signal while the task watch runs (pool asked for beside the selection): job terminated, then cleanup',
+    true,
   ),
+];
+
+/** The current code's paths: a creation cancelled on its way is waited for before cleanup. */
+const V6_SCENARIOS: Scenario[] = [
+  taskWatchScenario(
+    'v6-pool-beside-select',
+    'as v5-pool-beside-select, the creations waiting for their requests when cancelled',
+  ),
+  {
+    name: 'v6-cancelled-while-pool-created',
+    description:
+      'the cancel signal while Batch holds the pool request: cleanup deletes the pool once it lands',
+    input: ({ clips }) => ({
+      input: { localDir: clips },
+      pool: { lowPriorityNodes: 1 },
+      cleanup: { policy: 'always' },
+      polling: fast,
+    }),
+    prepare: ({ batchUrl }) =>
+      setEmulatorFaults(batchUrl, { slowRate: 1, slowDelayMs: 1500, operations: ['Pool_Add'] }),
+    drive: async (handle, { batchUrl }) => {
+      try {
+        // Its request started is its request held (every Pool_Add is, for now).
+        for (;;) {
+          const pending = (await handle.describe()).raw.pendingActivities ?? [];
+          const creating = pending.find((a) => a.activityType?.name === 'createPoolIfAbsent');
+          const started = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
+          if (creating?.state === started) break;
+          await sleep(20);
+        }
+        await handle.signal(cancelSignal, { reason: 'recorded cancel' });
+        await settle(handle);
+      } finally {
+        await setEmulatorFaults(batchUrl, {});
+      }
+    },
+  },
 ];
 
 /** The clips read on the recording worker's host, one node, cleanup always. */
@@ -321,6 +364,7 @@ const SCENARIOS: Scenario[] = [
   ...V3_SCENARIOS,
   ...V4_SCENARIOS,
   ...V5_SCENARIOS,
+  ...V6_SCENARIOS,
 ];
 
 /** Strings that must never be in a fixture: the accounts' keys and any SAS signature. */
@@ -412,6 +456,7 @@ async function main(): Promise<void> {
         clips,
         hostId: config.worker.hostId,
         tag: String(stamp),
+        batchUrl: config.batch.url,
         runToEnd: async (workflowId, input) => {
           await (await start(workflowId, input)).result();
         },
@@ -422,7 +467,7 @@ async function main(): Promise<void> {
           const workflowId = `fixture-${scenario.name}-${stamp}`;
           await scenario.prepare?.(recording);
           const handle = await start(workflowId, scenario.input(recording));
-          await scenario.drive(handle);
+          await scenario.drive(handle, recording);
           const fixture: HistoryFixture = {
             name: scenario.name,
             description: scenario.description,

@@ -11,8 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSampleClips } from '../../src/demo/samples';
 import { startAzurite } from '../../src/stack/azurite';
 import { startTemporal } from '../../src/stack/temporal';
-import { planTranscode, type TranscodeInput } from '../../src/transcode';
-import { FaultHarness, resetOutcomes } from '../helpers/fault-harness';
+import { createdSince } from 'azure-batch-emulator/control';
+import { cancelSignal, planTranscode, type TranscodeInput } from '../../src/transcode';
+import { FaultHarness, leftoversOf, recordOutcome, resetOutcomes } from '../helpers/fault-harness';
 
 const FILE = 'services';
 
@@ -103,6 +104,63 @@ describe('service faults during a run', () => {
     }
     assert.ok(injected >= 3, `only ${injected} fault(s) injected: the scenario tested too little`);
   });
+
+  for (const held of [
+    { operation: 'Pool_Add', what: 'pool' },
+    { operation: 'Job_Add', what: 'job' },
+  ] as const) {
+    test(`the cancel signal while Batch has not yet acted on the ${held.what} request: deleted after it lands`, async () => {
+      const before = await h.stats();
+      const answered = (stats: typeof before) =>
+        Object.values(stats.operations[held.operation] ?? {}).reduce((a, b) => a + b, 0);
+      // Held before Batch acts on it, shorter than the call timeout so it is not sent twice.
+      await h.faults({ slowRate: 1, slowDelayMs: 1500, operations: [held.operation] });
+      try {
+        const handle = await h.startRun(`cancel-${held.what}-on-its-way`, {
+          input: { localDir: clips },
+          pool,
+        });
+        await h.waitFor(
+          handle,
+          `the ${held.what} request held by Batch`,
+          (_progress, stats) => (stats.faults.slow ?? 0) > (before.faults.slow ?? 0),
+        );
+        await handle.signal(cancelSignal, {
+          reason: `cancelled while the ${held.what} is created`,
+        });
+        const result = await handle.result();
+        assert.equal(result.status, 'cancelled', result.message);
+        // Once Batch has acted on it (before cleanup, or after: the leak), nothing is left.
+        for (let i = 0; i < 100 && answered(await h.stats()) === answered(before); i++) {
+          await sleep(100);
+        }
+        assert.ok(answered(await h.stats()) > answered(before), 'the request never landed');
+        const created = createdSince(before, await h.stats());
+        const run = h.resourcesOf(handle);
+        const leaks = await leftoversOf(h.azure.batch, run);
+        recordOutcome(FILE, {
+          scenario: `cancel signal while Batch holds the ${held.what} request`,
+          runsCompleted: 0,
+          ...created,
+          expectedTasks: created.tasks,
+          outputs: 0,
+          duplicates: Math.max(0, created.pools - 1) + Math.max(0, created.jobs - 1),
+          leakedPools: leaks.pools,
+          leakedJobs: leaks.jobs,
+          note: `${result.status}: ${result.message.split('\n')[0]}`,
+        });
+        assert.equal(created[`${held.what}s`], 1);
+        assert.deepEqual(leaks, { pools: 0, jobs: 0 }, 'pool or job left behind');
+        const id = held.what === 'pool' ? run.poolId : run.jobId;
+        assert.ok(
+          result.resources.deleted.includes(`${held.what} ${id}`),
+          result.resources.deleted.join(),
+        );
+      } finally {
+        await h.faults({});
+      }
+    });
+  }
 
   test('a low-priority node preempted while running tasks (its tasks requeued)', async () => {
     const before = await h.stats();

@@ -46,6 +46,8 @@ const EXPECTED = [
   'v4-task-watch',
   'v5-cancelled-in-watch',
   'v5-pool-beside-select',
+  'v6-cancelled-while-pool-created',
+  'v6-pool-beside-select',
 ];
 
 /** The patches each fixture of the current code went through: the new paths it guards. */
@@ -77,6 +79,16 @@ const NEW_PATH_PATCHES: Record<string, string[]> = {
     'tasks-follow-upload',
     'tasks-watched-in-activity',
   ],
+  'v6-pool-beside-select': [
+    'manifest',
+    'pool-beside-select',
+    'creations-settle',
+    'pool-fits-work',
+    'pool-follows-queue',
+    'tasks-follow-upload',
+    'tasks-watched-in-activity',
+  ],
+  'v6-cancelled-while-pool-created': ['pool-beside-select', 'creations-settle'],
 };
 
 /** Patch ids of a history's markers (`patched()` records `{ id, deprecated }`). */
@@ -95,6 +107,29 @@ function activitiesIn(history: temporal.api.history.v1.History): string[] {
     const onHost = scheduled.taskQueue?.name?.includes('@') ? '@host' : '';
     return [`${scheduled.activityType.name}${onHost}`];
   });
+}
+
+/** Whether `first` ended (completed, failed or cancelled) before `then` was scheduled. */
+function endedBeforeScheduled(
+  history: temporal.api.history.v1.History,
+  first: string,
+  then: string,
+): boolean {
+  const types = new Map<string, string>();
+  let firstEnded = false;
+  for (const event of history.events) {
+    const scheduled = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (scheduled) {
+      types.set(String(event.eventId), scheduled);
+      if (scheduled === then) return firstEnded;
+    }
+    const ended =
+      event.activityTaskCompletedEventAttributes ??
+      event.activityTaskFailedEventAttributes ??
+      event.activityTaskCanceledEventAttributes;
+    if (ended && types.get(String(ended.scheduledEventId)) === first) firstEnded = true;
+  }
+  return false;
 }
 
 /** Written by the recorder with protobufjs `toObject`; `fromObject` makes it a History again. */
@@ -135,7 +170,7 @@ describe('recorded histories replay against the current workflow code', () => {
     assert.ok(resumedIn.includes('task-wait'), `runs resumed in ${resumedIn.join(', ')}`);
   });
 
-  test('the v2 to v5 fixtures go through the new paths', () => {
+  test('the v2 to v6 fixtures go through the new paths', () => {
     for (const [name, patches] of Object.entries(NEW_PATH_PATCHES)) {
       const fixture = fixtures.find((f) => f.name === name);
       assert.ok(fixture, `${name} missing`);
@@ -189,6 +224,14 @@ describe('recorded histories replay against the current workflow code', () => {
     assert.ok(!poolAskedDuringSelection('v4-task-watch'));
     assert.ok(!patchesOf('v4-task-watch').has('pool-beside-select'));
     assert.ok(poolAskedDuringSelection('v5-pool-beside-select'));
+    assert.ok(!patchesOf('v5-pool-beside-select').has('creations-settle'));
+    assert.ok(poolAskedDuringSelection('v6-pool-beside-select'));
+    // Cancelled while Batch held the pool request: the pool deleted after the request ended.
+    const [cancelledEarly] = fixtures
+      .find((f) => f.name === 'v6-cancelled-while-pool-created')!
+      .runs.map(historyOf);
+    assert.ok(endedBeforeScheduled(cancelledEarly, 'createPoolIfAbsent', 'deletePool'));
+    assert.ok(!activitiesIn(cancelledEarly).includes('createJobIfAbsent'));
   });
 
   for (const fixture of fixtures) {

@@ -64,6 +64,7 @@ async function deleteJob(run: Run, decision: CleanupDecisionRecord) {
     progress.cleanup.kept.push(`job ${plan.jobId}`);
     return;
   }
+  await run.creations.job?.catch(() => undefined);
   await step(run, 'delete job', async () => {
     const sent = await run
       .quick(`Delete job ${plan.jobId}`)
@@ -80,6 +81,8 @@ async function deletePool(run: Run, decision: CleanupDecisionRecord) {
     progress.cleanup.kept.push(`pool ${plan.pool.id}`);
     return;
   }
+  // A creation cancelled on its way may still land: deleted after it, not before.
+  await run.creations.pool?.catch(() => undefined);
   await step(run, 'delete pool', async () => {
     const sent = await run
       .quick(`Delete pool ${plan.pool.id}`)

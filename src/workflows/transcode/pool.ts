@@ -36,7 +36,7 @@ export async function createPool(run: Run): Promise<void> {
     : { dedicated: plan.pool.dedicatedNodes, lowPriority: plan.pool.lowPriorityNodes };
   state.poolTargets = targets;
   run.progress.pool.targetNodes = targets.dedicated + targets.lowPriority;
-  await run.quick(`Create pool ${plan.pool.id}`).createPoolIfAbsent({
+  const request = run.creating(`Create pool ${plan.pool.id}`).createPoolIfAbsent({
     pool: {
       id: plan.pool.id,
       vmSize: plan.pool.vmSize,
@@ -48,6 +48,8 @@ export async function createPool(run: Run): Promise<void> {
     }, // only what Batch needs: the history records this input
     ownerWorkflowId: plan.owner,
   });
+  run.creations.pool = request;
+  await request;
   run.progress.pool.created = true;
 }
 

@@ -3,6 +3,7 @@
 import {
   ActivityFailure,
   log,
+  patched,
   setCurrentDetails,
   TimeoutFailure,
   upsertSearchAttributes,
@@ -36,15 +37,23 @@ function isScheduleToStartTimeout(err: unknown): boolean {
 
 export class Run {
   readonly quick: ActivityStubs['quick'];
+  readonly quickSettled: ActivityStubs['quickSettled'];
   readonly long: ActivityStubs['long'];
   private readonly onQueue: ActivityStubs['onQueue'];
   private taskPlans?: TaskPlan[];
+  /** This execution's requests that create the pool and the job: cleanup waits for each. */
+  readonly creations: { pool?: Promise<unknown>; job?: Promise<unknown> } = {};
 
   constructor(
     readonly input: TranscodeInput,
     readonly state: RunState,
   ) {
-    ({ quick: this.quick, long: this.long, onQueue: this.onQueue } = activityStubs(state.plan));
+    ({
+      quick: this.quick,
+      quickSettled: this.quickSettled,
+      long: this.long,
+      onQueue: this.onQueue,
+    } = activityStubs(state.plan));
   }
 
   /**
@@ -82,6 +91,14 @@ export class Run {
         waitMs = Math.min(2 * waitMs, MAX_HOST_WAIT_MS);
       }
     }
+  }
+
+  /**
+   * Stubs for a request that creates something: once cancelled, it settles only when its
+   * attempt has ended, so cleanup never deletes ahead of it (older runs: at once, as before).
+   */
+  creating(summary: string): Activities {
+    return patched('creations-settle') ? this.quickSettled(summary) : this.quick(summary);
   }
 
   get plan() {

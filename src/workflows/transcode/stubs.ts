@@ -1,6 +1,11 @@
 // Activity stubs for one run: every call carries its own summary for the Web UI, and the
 // retry policy stops on the failure types no retry can fix.
-import { proxyActivities, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  proxyActivities,
+  type ActivityOptions,
+  type RetryPolicy,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { NON_RETRYABLE_ERROR_TYPES, type TranscodePlan } from '../../transcode';
 
@@ -20,6 +25,12 @@ export type StubKind = 'quick' | 'long';
 export interface ActivityStubs {
   /** Short Azure calls: a lost response times out quickly and is retried (idempotently). */
   quick: (summary: string) => Activities;
+  /**
+   * A quick call that, once cancelled, still settles only when its attempt has ended: for a
+   * request that creates something, so that nothing runs after it (cleanup) while it is on its
+   * way.
+   */
+  quickSettled: (summary: string) => Activities;
   /** Transfers and bulk adds: heartbeats make a dead worker's attempt retry promptly. */
   long: (summary: string) => Activities;
   /**
@@ -43,6 +54,12 @@ export function activityStubs(plan: TranscodePlan): ActivityStubs {
   };
   return {
     quick: (summary) => activities({ ...options.quick, summary }),
+    quickSettled: (summary) =>
+      activities({
+        ...options.quick,
+        cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        summary,
+      }),
     long: (summary) => activities({ ...options.long, summary }),
     onQueue: (taskQueue, kind, summary, waitMs) =>
       activities({ ...options[kind], taskQueue, scheduleToStartTimeout: waitMs, summary }),

@@ -17,11 +17,13 @@ export async function submitTasks(run: Run, upload?: UploadBeside): Promise<void
   };
   enter('creating-job');
   state.created.job = true; // attempted: cleanup checks ownership and tolerates absence
-  await run.quick(`Create job ${plan.jobId}`).createJobIfAbsent({
+  const request = run.creating(`Create job ${plan.jobId}`).createJobIfAbsent({
     jobId: plan.jobId,
     poolId: plan.pool.id,
     ownerWorkflowId: plan.owner,
   });
+  run.creations.job = request;
+  await request;
   progress.job.created = true;
 
   enter('adding-tasks');

@@ -75,8 +75,9 @@ async function convert(run: Run): Promise<boolean> {
     const everyInputConverts = await inspectInputs(run);
     if (everyInputConverts && patched('pool-beside-select')) {
       // Nothing can be reused: the pool's allocation covers the hashing of the inputs too.
+      // Either failing fails the run at once: a refused pool does not wait for the hashing.
       const poolCreated = createPool(run);
-      await selectBeside(run, poolCreated);
+      await Promise.all([selectInputs(run), poolCreated]);
       await uploadAndPoolThenSubmit(run, poolCreated);
     } else {
       // Incremental runs (absent from older histories): nothing left to convert, nothing created.
@@ -117,20 +118,6 @@ async function uploadAndPoolThenSubmit(run: Run, poolRequested?: Promise<void>):
     run.enter('waiting-for-pool');
   });
   await Promise.all([poolReady, submitted]);
-}
-
-/**
- * The selection while the pool is asked for: either failing fails the run at once (a refused
- * pool does not wait for the hashing), but only once the pool's request has settled, so that
- * cleanup, which deletes it, cannot run before a request still on its way.
- */
-async function selectBeside(run: Run, poolCreated: Promise<void>): Promise<void> {
-  try {
-    await Promise.all([selectInputs(run), poolCreated]);
-  } catch (err) {
-    await poolCreated.catch(() => undefined);
-    throw err;
-  }
 }
 
 /**
