@@ -118,12 +118,19 @@ function askScenario(
   };
 }
 
+/** A scenario made by one of the factories below, which differ only in what it runs. */
+function scenario(
+  name: string,
+  description: string,
+  legacy: true | undefined,
+  run: Pick<Scenario, 'input' | 'drive'>,
+): Scenario {
+  return { name, description, ...(legacy ? { legacy } : {}), ...run };
+}
+
 /** The cancel signal once a task runs (each runs 30 s): the job terminated, then cleanup. */
 function cancelScenario(name: string, description: string, legacy?: true): Scenario {
-  return {
-    name,
-    description,
-    ...(legacy ? { legacy } : {}),
+  return scenario(name, description, legacy, {
     input: ({ clips }) => ({
       input: { localDir: clips },
       output: { commandTemplate: '/bin/bash -c "sleep 30; ffmpeg -y -i {input} {output}"' },
@@ -136,7 +143,7 @@ function cancelScenario(name: string, description: string, legacy?: true): Scena
       await handle.signal(cancelSignal, { reason: 'recorded cancel' });
       await settle(handle);
     },
-  };
+  });
 }
 
 /**
@@ -210,10 +217,7 @@ const V3_SCENARIOS: Scenario[] = [
 
 /** The task watch: the wait for the tasks inside one activity (watchTasks). */
 function taskWatchScenario(name: string, description: string, legacy?: true): Scenario {
-  return {
-    name,
-    description,
-    ...(legacy ? { legacy } : {}),
+  return scenario(name, description, legacy, {
     input: ({ clips }) => ({
       input: { localDir: clips },
       output: oneTaskOutlasts,
@@ -222,7 +226,7 @@ function taskWatchScenario(name: string, description: string, legacy?: true): Sc
       polling: manyWaits,
     }),
     drive: settle,
-  };
+  });
 }
 
 /** The wait for the tasks inside one activity, the pool asked for once the inputs were selected. */

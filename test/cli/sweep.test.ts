@@ -113,23 +113,22 @@ describe('client sweep', () => {
   const blobExists = (id: string) =>
     outputs.getBlobClient(id.slice(outputs.containerName.length + 1)).exists();
 
-  const jobExists = (id: string) =>
-    batch.job.get(id).then(
-      (job) => job.state !== 'deleting',
-      (err: { statusCode?: number }) => {
-        if (err.statusCode === 404) return false;
-        throw err;
-      },
-    );
-  // One request: a pool still `deleting` at an exists check can be gone by the get after it.
-  const poolExists = (id: string) =>
-    batch.pool.get(id).then(
-      (pool) => pool.state !== 'deleting',
-      (err: { statusCode?: number }) => {
-        if (err.statusCode === 404) return false;
-        throw err;
-      },
-    );
+  /**
+   * Whether a pool or job is there and not being deleted, in one request: a resource still
+   * `deleting` at an exists check can be gone by the get after it.
+   */
+  const presentBy =
+    (get: (id: string) => Promise<{ state?: string }>) =>
+    (id: string): Promise<boolean> =>
+      get(id).then(
+        (resource) => resource.state !== 'deleting',
+        (err: { statusCode?: number }) => {
+          if (err.statusCode === 404) return false;
+          throw err;
+        },
+      );
+  const jobExists = presentBy((id) => batch.job.get(id));
+  const poolExists = presentBy((id) => batch.pool.get(id));
 
   test('lists and deletes exactly the pools, jobs and input manifests of runs no longer running', async () => {
     const ended = await startWaiting('terminated');

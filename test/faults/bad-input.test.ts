@@ -16,10 +16,11 @@ import {
   type TranscodeResult,
   type TranscodeWorkflow,
 } from '../../src/transcode';
-import { createdSince, emulatorStats, type EmulatorStats } from 'azure-batch-emulator/control';
+import { emulatorStats, type EmulatorStats } from 'azure-batch-emulator/control';
 import {
   leftoversOf,
   recordOutcome,
+  recordRunOutcome,
   resetOutcomes,
   resourcesOf,
   type RunResources,
@@ -53,7 +54,7 @@ describe('bad input', () => {
     return leftoversOf(createAzureClients(tw.config).batch, run);
   }
 
-  async function record(
+  function record(
     scenario: string,
     before: EmulatorStats,
     run: RunResources,
@@ -61,21 +62,16 @@ describe('bad input', () => {
     outputs = 0,
     completed = 0,
   ) {
-    const created = createdSince(before, await emulatorStats(tw.config.batch.url));
-    const leaks = await leftovers(run);
-    recordOutcome(FILE, {
+    return recordRunOutcome(FILE, {
       scenario,
-      runsCompleted: completed,
-      ...created,
-      expectedTasks: created.tasks,
-      outputs,
-      duplicates: Math.max(0, created.pools - 1) + Math.max(0, created.jobs - 1),
-      leakedPools: leaks.pools,
-      leakedJobs: leaks.jobs,
+      batchUrl: tw.config.batch.url,
+      batch: createAzureClients(tw.config).batch,
+      before,
+      run,
       note,
+      outputs,
+      completed,
     });
-    assert.deepEqual(leaks, { pools: 0, jobs: 0 }, 'pool or job left behind');
-    return created;
   }
 
   /** Starts a run that must fail; returns the failure's message after checking what was created. */

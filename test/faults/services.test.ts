@@ -11,9 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSampleClips } from '../../src/demo/samples';
 import { startAzurite } from '../../src/stack/azurite';
 import { startTemporal } from '../../src/stack/temporal';
-import { createdSince } from 'azure-batch-emulator/control';
 import { cancelSignal, planTranscode, type TranscodeInput } from '../../src/transcode';
-import { FaultHarness, leftoversOf, recordOutcome, resetOutcomes } from '../helpers/fault-harness';
+import { FaultHarness, recordRunOutcome, resetOutcomes } from '../helpers/fault-harness';
 
 const FILE = 'services';
 
@@ -135,22 +134,16 @@ describe('service faults during a run', () => {
           await sleep(100);
         }
         assert.ok(answered(await h.stats()) > answered(before), 'the request never landed');
-        const created = createdSince(before, await h.stats());
         const run = h.resourcesOf(handle);
-        const leaks = await leftoversOf(h.azure.batch, run);
-        recordOutcome(FILE, {
+        const created = await recordRunOutcome(FILE, {
           scenario: `cancel signal while Batch holds the ${held.what} request`,
-          runsCompleted: 0,
-          ...created,
-          expectedTasks: created.tasks,
-          outputs: 0,
-          duplicates: Math.max(0, created.pools - 1) + Math.max(0, created.jobs - 1),
-          leakedPools: leaks.pools,
-          leakedJobs: leaks.jobs,
+          batchUrl: h.config.batch.url,
+          batch: h.azure.batch,
+          before,
+          run,
           note: `${result.status}: ${result.message.split('\n')[0]}`,
         });
         assert.equal(created[`${held.what}s`], 1);
-        assert.deepEqual(leaks, { pools: 0, jobs: 0 }, 'pool or job left behind');
         const id = held.what === 'pool' ? run.poolId : run.jobId;
         assert.ok(
           result.resources.deleted.includes(`${held.what} ${id}`),

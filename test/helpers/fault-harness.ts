@@ -115,6 +115,40 @@ export function recordOutcome(file: string, outcome: Outcome): void {
   fs.appendFileSync(path.join(OUTCOMES_DIR, `${file}.jsonl`), `${JSON.stringify(outcome)}\n`);
 }
 
+/**
+ * Records what a run created since `before` and what it left of its own pool and job (its
+ * expected tasks: those it created), and checks it left neither; what it created.
+ */
+export async function recordRunOutcome(
+  file: string,
+  args: {
+    scenario: string;
+    batchUrl: string;
+    batch: ActivityClients['batch'];
+    before: EmulatorStats;
+    run: RunResources;
+    note: string;
+    outputs?: number;
+    completed?: number;
+  },
+): Promise<{ pools: number; jobs: number; tasks: number }> {
+  const created = createdSince(args.before, await emulatorStats(args.batchUrl));
+  const leaks = await leftoversOf(args.batch, args.run);
+  recordOutcome(file, {
+    scenario: args.scenario,
+    runsCompleted: args.completed ?? 0,
+    ...created,
+    expectedTasks: created.tasks,
+    outputs: args.outputs ?? 0,
+    duplicates: Math.max(0, created.pools - 1) + Math.max(0, created.jobs - 1),
+    leakedPools: leaks.pools,
+    leakedJobs: leaks.jobs,
+    note: args.note,
+  });
+  assert.deepEqual(leaks, { pools: 0, jobs: 0 }, 'pool or job left behind');
+  return created;
+}
+
 export class FaultHarness {
   readonly taskQueue = `faults-${process.pid}-${Date.now()}`;
   config!: AppConfig;

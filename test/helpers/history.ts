@@ -22,19 +22,42 @@ async function chainEvents(client: Client, workflowId: string): Promise<HistoryE
   }
 }
 
+type HistoryEvent = HistoryEvents[number];
+
+/**
+ * The activity events among `events` (one execution or a chain, oldest first), each with the
+ * type of its activity: event ids restart in each execution, so a completion is matched to its
+ * schedule within its own execution.
+ */
+export function* activityEventsOf(events: Iterable<HistoryEvent>): Generator<{
+  kind: 'scheduled' | 'completed' | 'failed' | 'cancelled';
+  type: string | undefined;
+  event: HistoryEvent;
+}> {
+  let types = new Map<string, string>();
+  for (const event of events) {
+    if (event.workflowExecutionStartedEventAttributes) types = new Map();
+    const scheduled = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (scheduled) {
+      types.set(String(event.eventId), scheduled);
+      yield { kind: 'scheduled', type: scheduled, event };
+    }
+    const ended = [
+      ['completed', event.activityTaskCompletedEventAttributes],
+      ['failed', event.activityTaskFailedEventAttributes],
+      ['cancelled', event.activityTaskCanceledEventAttributes],
+    ] as const;
+    for (const [kind, attributes] of ended) {
+      if (attributes) yield { kind, type: types.get(String(attributes.scheduledEventId)), event };
+    }
+  }
+}
+
 /** The completion events of the activities of one type, in every execution of the chain. */
 async function completions(client: Client, workflowId: string, activityType: string) {
-  const events = await chainEvents(client, workflowId);
   const found: HistoryEvents = [];
-  // Event ids restart in each execution: match completions within their own execution.
-  let scheduled = new Set<string>();
-  for (const e of events) {
-    if (e.workflowExecutionStartedEventAttributes) scheduled = new Set();
-    if (e.activityTaskScheduledEventAttributes?.activityType?.name === activityType) {
-      scheduled.add(String(e.eventId));
-    }
-    const completed = e.activityTaskCompletedEventAttributes;
-    if (completed && scheduled.has(String(completed.scheduledEventId))) found.push(e);
+  for (const { kind, type, event } of activityEventsOf(await chainEvents(client, workflowId))) {
+    if (kind === 'completed' && type === activityType) found.push(event);
   }
   return found;
 }
@@ -75,16 +98,8 @@ export async function activityResults<T>(
  */
 export async function activityEvents(client: Client, workflowId: string): Promise<string[]> {
   const order: string[] = [];
-  let types = new Map<string, string>();
-  for (const e of await chainEvents(client, workflowId)) {
-    if (e.workflowExecutionStartedEventAttributes) types = new Map();
-    const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
-    if (type) {
-      types.set(String(e.eventId), type);
-      order.push(`scheduled ${type}`);
-    }
-    const completed = e.activityTaskCompletedEventAttributes;
-    if (completed) order.push(`completed ${types.get(String(completed.scheduledEventId))}`);
+  for (const { kind, type } of activityEventsOf(await chainEvents(client, workflowId))) {
+    if (kind === 'scheduled' || kind === 'completed') order.push(`${kind} ${type}`);
   }
   return order;
 }

@@ -12,6 +12,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/wor
 import { AZURITE_ACCOUNT_KEY, EMULATOR_ACCOUNT_KEY } from '../../src/config';
 import { installLogging } from '../../src/logging';
 import { dataConverter } from '../../src/payload-codec';
+import { activityEventsOf } from '../helpers/history';
 
 interface HistoryFixture {
   name: string;
@@ -115,19 +116,10 @@ function endedBeforeScheduled(
   first: string,
   then: string,
 ): boolean {
-  const types = new Map<string, string>();
   let firstEnded = false;
-  for (const event of history.events) {
-    const scheduled = event.activityTaskScheduledEventAttributes?.activityType?.name;
-    if (scheduled) {
-      types.set(String(event.eventId), scheduled);
-      if (scheduled === then) return firstEnded;
-    }
-    const ended =
-      event.activityTaskCompletedEventAttributes ??
-      event.activityTaskFailedEventAttributes ??
-      event.activityTaskCanceledEventAttributes;
-    if (ended && types.get(String(ended.scheduledEventId)) === first) firstEnded = true;
+  for (const { kind, type } of activityEventsOf(history.events)) {
+    if (kind === 'scheduled' && type === then) return firstEnded;
+    if (kind !== 'scheduled' && type === first) firstEnded = true;
   }
   return false;
 }

@@ -37,7 +37,7 @@ function isScheduleToStartTimeout(err: unknown): boolean {
 
 export class Run {
   readonly quick: ActivityStubs['quick'];
-  readonly quickSettled: ActivityStubs['quickSettled'];
+  private readonly quickSettled: ActivityStubs['quickSettled'];
   readonly long: ActivityStubs['long'];
   private readonly onQueue: ActivityStubs['onQueue'];
   private taskPlans?: TaskPlan[];
