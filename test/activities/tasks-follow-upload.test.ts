@@ -11,6 +11,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createAzureClients } from '../../src/azure-clients';
 import { createActivities } from '../../src/activities';
+import { pieceGoesNow } from '../../src/activities/batch/tasks';
 import { writeManifest } from '../../src/activities/storage';
 import {
   readUploadProgress,
@@ -39,6 +40,23 @@ function inActivity<A, R>(
 const FILES = 250;
 const EXTENSION = 'out';
 const COMMAND = '/bin/bash -c "cp {input} {output}"';
+
+describe('when the stored part of a chunk is sent', () => {
+  test('the first task as soon as its input is stored: the nodes wait for it', () => {
+    assert.equal(pieceGoesNow(1, 0, 0), true);
+  });
+
+  test('then at once only while a piece holds as many tasks as all sent before it', () => {
+    assert.equal(pieceGoesNow(2, 0, 2), true);
+    assert.equal(pieceGoesNow(40, 10, 35), true);
+    assert.equal(pieceGoesNow(10, 100, 35), false, 'a small piece waits for the rest');
+  });
+
+  test('a small piece goes once it has waited long enough', () => {
+    assert.equal(pieceGoesNow(10, 499, 35), false);
+    assert.equal(pieceGoesNow(10, 500, 35), true);
+  });
+});
 
 describe('tasks added as their inputs are stored', () => {
   let clients: ReturnType<typeof createAzureClients>;

@@ -22,6 +22,16 @@ const PARALLEL_CHUNKS = 4;
 const PIECE_PATIENCE_MS = 500;
 
 /**
+ * Beside an upload, whether the stored part of a chunk goes now or waits for the rest: at once
+ * while it holds at least as many tasks as all sent before it (the first task as soon as its
+ * input is stored), so the nodes get work from the first input on, in pieces that grow with the
+ * upload; after that, a piece gathers for a while into fewer requests.
+ */
+export function pieceGoesNow(stored: number, waitedMs: number, sentBefore: number): boolean {
+  return stored >= Math.max(1, sentBefore) || waitedMs >= PIECE_PATIENCE_MS;
+}
+
+/**
  * What addTasks heartbeats: every chunk below `doneBelow` and those in `doneChunks` are added,
  * so a retried attempt skips them; the counts carry over so the total stays right.
  */
@@ -222,6 +232,8 @@ export function createTaskActivities(clients: BatchClients) {
             ? new CancelledFailure('adding tasks cancelled')
             : undefined,
         );
+      /** Tasks this attempt sent in pieces beside the upload. */
+      let sentInPieces = 0;
       /** A chunk's tasks: at once, or beside an upload in pieces, each once its inputs are stored. */
       const addStored = async (index: number, tasks: TaskPlan[]) => {
         if (!follower) return await addChunk(tasks);
@@ -229,8 +241,11 @@ export function createTaskActivities(clients: BatchClients) {
         const counts = { added: 0, alreadyExisted: 0 };
         for (let sent = 0; sent < tasks.length;) {
           const stored =
-            (await follower.stored(first + sent, first + tasks.length, PIECE_PATIENCE_MS)) - first;
+            (await follower.stored(first + sent, first + tasks.length, (storedPast, waitedMs) =>
+              pieceGoesNow(storedPast, waitedMs, sentInPieces),
+            )) - first;
           const piece = tasks.slice(sent, Math.min(tasks.length, stored));
+          sentInPieces += piece.length;
           const pieceCounts = await addChunk(piece);
           counts.added += pieceCounts.added;
           counts.alreadyExisted += pieceCounts.alreadyExisted;

@@ -113,6 +113,8 @@ export async function readUploadProgress(
 
 /** Looks at the published progress: as often as it is written while it rises, less when not. */
 const LOOK_MS = PUBLISH_INTERVAL_MS;
+/** The first looks come sooner (backing off from there): the first input is awaited by the nodes. */
+const FIRST_LOOK_MS = 100;
 const LONGEST_LOOK_MS = 2000;
 
 /**
@@ -122,7 +124,7 @@ const LONGEST_LOOK_MS = 2000;
  */
 export class UploadProgressFollower {
   private watermark = 0;
-  private intervalMs = LOOK_MS;
+  private intervalMs = FIRST_LOOK_MS;
   private looked = false;
   private look?: Promise<void>;
 
@@ -134,15 +136,20 @@ export class UploadProgressFollower {
   ) {}
 
   /**
-   * The watermark once it reaches `enough`, or once it passes `from` and `patienceMs` went by:
-   * a piece of what is stored goes when the rest takes long (large files), a whole chunk when
-   * files arrive quickly.
+   * The watermark once it reaches `enough`, or once it passes `from` and `ready` agrees, given
+   * how many inputs past `from` are stored and how long this call has waited.
    */
-  async stored(from: number, enough: number, patienceMs: number): Promise<number> {
+  async stored(
+    from: number,
+    enough: number,
+    ready: (storedPastFrom: number, waitedMs: number) => boolean,
+  ): Promise<number> {
     const started = Date.now();
     for (;;) {
       if (this.watermark >= enough) return this.watermark;
-      if (this.watermark > from && Date.now() - started >= patienceMs) return this.watermark;
+      if (this.watermark > from && ready(this.watermark - from, Date.now() - started)) {
+        return this.watermark;
+      }
       const error = this.cancelled();
       if (error) throw error;
       await this.nextLook();
