@@ -257,14 +257,16 @@ const V5_SCENARIOS: Scenario[] = [
   ),
 ];
 
-/** The current code's paths: a creation cancelled on its way is waited for before cleanup. */
+/** A pool or job request cancelled on its way is waited for before cleanup. */
 const V6_SCENARIOS: Scenario[] = [
   taskWatchScenario(
     'v6-pool-beside-select',
     'as v5-pool-beside-select, the creations waiting for their requests when cancelled',
+    true,
   ),
   {
     name: 'v6-cancelled-while-pool-created',
+    legacy: true,
     description:
       'the cancel signal while Batch holds the pool request: cleanup deletes the pool once it lands',
     input: ({ clips }) => ({
@@ -292,6 +294,14 @@ const V6_SCENARIOS: Scenario[] = [
       }
     },
   },
+];
+
+/** The current code's paths: the containers' request is waited for too. */
+const V7_SCENARIOS: Scenario[] = [
+  taskWatchScenario(
+    'v7-containers-settle',
+    'as v6-pool-beside-select, the containers request waited for as well when cancelled',
+  ),
 ];
 
 /** The clips read on the recording worker's host, one node, cleanup always. */
@@ -369,6 +379,7 @@ const SCENARIOS: Scenario[] = [
   ...V4_SCENARIOS,
   ...V5_SCENARIOS,
   ...V6_SCENARIOS,
+  ...V7_SCENARIOS,
 ];
 
 /** Strings that must never be in a fixture: the accounts' keys and any SAS signature. */

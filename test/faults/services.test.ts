@@ -13,6 +13,7 @@ import { startAzurite } from '../../src/stack/azurite';
 import { startTemporal } from '../../src/stack/temporal';
 import { cancelSignal, planTranscode, type TranscodeInput } from '../../src/transcode';
 import { FaultHarness, recordRunOutcome, resetOutcomes } from '../helpers/fault-harness';
+import { startHoldingProxy } from '../helpers/holding-proxy';
 
 const FILE = 'services';
 
@@ -154,6 +155,56 @@ describe('service faults during a run', () => {
       }
     });
   }
+
+  test('the cancel signal while Azurite has not yet acted on the input container request: deleted after it lands', async () => {
+    const before = await h.stats();
+    const input: TranscodeInput = { input: { localDir: clips }, pool };
+    // The worker reaches Azurite through a proxy holding the create of the run's input container
+    // (named once the run has started: its first steps come well before that request).
+    let inputContainer = '';
+    const proxy = await startHoldingProxy({
+      targetPort: Number(new URL(h.config.storage.blobUrl).port),
+      holdMs: 1500,
+      hold: (request) =>
+        request.method === 'PUT' &&
+        inputContainer !== '' &&
+        (request.url ?? '').includes(`/${inputContainer}?`) &&
+        (request.url ?? '').includes('restype=container'),
+    });
+    await h.restartWorker({ AZURITE_BLOB_PORT: String(proxy.port) });
+    try {
+      const handle = await h.startRun('cancel-container-on-its-way', input);
+      inputContainer = planTranscode(
+        handle.workflowId,
+        input,
+        handle.firstExecutionRunId,
+      ).inputContainer;
+      await h.waitFor(handle, 'the input container request held', () => proxy.held > 0);
+      await handle.signal(cancelSignal, { reason: 'cancelled while the container is created' });
+      const result = await handle.result();
+      assert.equal(result.status, 'cancelled', result.message);
+      for (let i = 0; i < 100 && proxy.heldAnswered === 0; i++) await sleep(100);
+      assert.equal(proxy.heldAnswered, 1, 'the held request never landed');
+      const container = h.azure.storage.blobService.getContainerClient(inputContainer);
+      const left = await container.exists();
+      await recordRunOutcome(FILE, {
+        scenario: 'cancel signal while Azurite holds the input container request',
+        batchUrl: h.config.batch.url,
+        batch: h.azure.batch,
+        before,
+        run: h.resourcesOf(handle),
+        note: `${result.status}; input container ${left ? 'LEFT BEHIND' : 'deleted after it landed'}`,
+      });
+      assert.equal(left, false, `input container ${inputContainer} left behind`);
+      assert.ok(
+        result.resources.deleted.includes(`container ${inputContainer}`),
+        result.resources.deleted.join(),
+      );
+    } finally {
+      await h.restartWorker();
+      await proxy.stop();
+    }
+  });
 
   test('a low-priority node preempted while running tasks (its tasks requeued)', async () => {
     const before = await h.stats();

@@ -172,6 +172,15 @@ export class FaultHarness {
     this.client = new Client({ connection: this.connection, dataConverter });
   }
 
+  /** The worker started again with these variables over the stack's (none: as at the start). */
+  async restartWorker(overrides: Record<string, string> = {}): Promise<void> {
+    await this.worker.kill();
+    this.worker = new WorkerProcess({
+      env: { ...this.stack.env, TEMPORAL_TASK_QUEUE: this.taskQueue, ...overrides },
+    });
+    await this.worker.start();
+  }
+
   async stop(): Promise<void> {
     await this.worker?.kill();
     await this.connection?.close();

@@ -49,6 +49,7 @@ const EXPECTED = [
   'v5-pool-beside-select',
   'v6-cancelled-while-pool-created',
   'v6-pool-beside-select',
+  'v7-containers-settle',
 ];
 
 /** The patches each fixture of the current code went through: the new paths it guards. */
@@ -90,6 +91,16 @@ const NEW_PATH_PATCHES: Record<string, string[]> = {
     'tasks-watched-in-activity',
   ],
   'v6-cancelled-while-pool-created': ['pool-beside-select', 'creations-settle'],
+  'v7-containers-settle': [
+    'manifest',
+    'pool-beside-select',
+    'creations-settle',
+    'containers-settle',
+    'pool-fits-work',
+    'pool-follows-queue',
+    'tasks-follow-upload',
+    'tasks-watched-in-activity',
+  ],
 };
 
 /** Patch ids of a history's markers (`patched()` records `{ id, deprecated }`). */
@@ -162,7 +173,7 @@ describe('recorded histories replay against the current workflow code', () => {
     assert.ok(resumedIn.includes('task-wait'), `runs resumed in ${resumedIn.join(', ')}`);
   });
 
-  test('the v2 to v6 fixtures go through the new paths', () => {
+  test('the v2 to v7 fixtures go through the new paths', () => {
     for (const [name, patches] of Object.entries(NEW_PATH_PATCHES)) {
       const fixture = fixtures.find((f) => f.name === name);
       assert.ok(fixture, `${name} missing`);
@@ -218,6 +229,9 @@ describe('recorded histories replay against the current workflow code', () => {
     assert.ok(poolAskedDuringSelection('v5-pool-beside-select'));
     assert.ok(!patchesOf('v5-pool-beside-select').has('creations-settle'));
     assert.ok(poolAskedDuringSelection('v6-pool-beside-select'));
+    // v6 did not wait for the containers' request at cleanup; v7 does.
+    assert.ok(!patchesOf('v6-pool-beside-select').has('containers-settle'));
+    assert.ok(activities('v7-containers-settle').includes('ensureContainers'));
     // Cancelled while Batch held the pool request: the pool deleted after the request ended.
     const [cancelledEarly] = fixtures
       .find((f) => f.name === 'v6-cancelled-while-pool-created')!

@@ -39,6 +39,10 @@ export async function cleanUp(run: Run): Promise<void> {
 async function deleteContainers(run: Run): Promise<void> {
   const { plan, state, progress } = run;
   if (state.created.inputContainer) {
+    // A creation cancelled on its way may still land: deleted after it (older runs: at once,
+    // with no await here, to keep their order of commands).
+    const creating = run.creations.containers;
+    if (creating) await creating.catch(() => undefined);
     await step(run, 'delete input container', async () => {
       await run
         .quick(`Delete container ${plan.inputContainer}`)

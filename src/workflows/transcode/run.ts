@@ -41,8 +41,12 @@ export class Run {
   readonly long: ActivityStubs['long'];
   private readonly onQueue: ActivityStubs['onQueue'];
   private taskPlans?: TaskPlan[];
-  /** This execution's requests that create the pool and the job: cleanup waits for each. */
-  readonly creations: { pool?: Promise<unknown>; job?: Promise<unknown> } = {};
+  /** This execution's requests that create the pool, the job and the containers: cleanup waits for each. */
+  readonly creations: {
+    pool?: Promise<unknown>;
+    job?: Promise<unknown>;
+    containers?: Promise<unknown>;
+  } = {};
 
   constructor(
     readonly input: TranscodeInput,
@@ -97,8 +101,8 @@ export class Run {
    * Stubs for a request that creates something: once cancelled, it settles only when its
    * attempt has ended, so cleanup never deletes ahead of it (older runs: at once, as before).
    */
-  creating(summary: string): Activities {
-    return patched('creations-settle') ? this.quickSettled(summary) : this.quick(summary);
+  creating(summary: string, patchId = 'creations-settle'): Activities {
+    return patched(patchId) ? this.quickSettled(summary) : this.quick(summary);
   }
 
   get plan() {

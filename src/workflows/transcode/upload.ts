@@ -1,4 +1,5 @@
 // Step 2a: the containers, then the local files into the input container.
+import { patched } from '@temporalio/workflow';
 import type { RunBlobRef } from '../../transcode';
 import type { Run } from './run';
 
@@ -16,11 +17,16 @@ export async function uploadInputs(run: Run, progress?: RunBlobRef): Promise<voi
 function createContainers(run: Run): Promise<unknown> {
   const { plan, state } = run;
   if (plan.ownsInputContainer) state.created.inputContainer = true;
-  return run.quick('Create containers').ensureContainers({
+  const args = {
     names: plan.ownsInputContainer
       ? [plan.inputContainer, plan.outputContainer]
       : [plan.outputContainer],
-  });
+  };
+  // Older runs: cleanup does not wait for it (a cancel on its way could leave the container).
+  if (!patched('containers-settle')) return run.quick('Create containers').ensureContainers(args);
+  const request = run.creating('Create containers', 'containers-settle').ensureContainers(args);
+  run.creations.containers = request;
+  return request;
 }
 
 function uploadFiles(run: Run, dir: string, progress?: RunBlobRef): Promise<unknown> {

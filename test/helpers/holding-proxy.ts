@@ -1,0 +1,57 @@
+// An HTTP proxy on loopback in front of a local service (Azurite has no faults of its own): the
+// requests `hold` picks wait `holdMs` before they are passed on, so a test can act while a
+// request is on its way but not yet acted on.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface HoldingProxy {
+  port: number;
+  /** Requests held so far, and how many of them the service has answered. */
+  held: number;
+  heldAnswered: number;
+  stop(): Promise<void>;
+}
+
+export async function startHoldingProxy(options: {
+  targetPort: number;
+  hold: (request: http.IncomingMessage) => boolean;
+  holdMs: number;
+}): Promise<HoldingProxy> {
+  const { targetPort, hold, holdMs } = options;
+  const server = http.createServer((request, response) => {
+    const held = hold(request);
+    if (held) proxy.held++;
+    const passOn = () => {
+      const upstream = http.request(
+        {
+          host: '127.0.0.1',
+          port: targetPort,
+          method: request.method,
+          path: request.url,
+          headers: request.headers,
+        },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+          if (held) answer.on('end', () => proxy.heldAnswered++);
+        },
+      );
+      upstream.on('error', () => response.destroy());
+      request.pipe(upstream);
+    };
+    if (held) setTimeout(passOn, holdMs);
+    else passOn();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxy: HoldingProxy = {
+    port: (server.address() as AddressInfo).port,
+    held: 0,
+    heldAnswered: 0,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  return proxy;
+}
