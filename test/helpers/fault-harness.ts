@@ -163,7 +163,7 @@ export class FaultHarness {
 
   async start(extra: Partial<StartStackOptions> = {}): Promise<void> {
     this.stack = await startTestStack(this.dataDir, extra);
-    const env = { ...this.stack.env, TEMPORAL_TASK_QUEUE: this.taskQueue };
+    const env = this.workerEnv();
     this.config = loadConfig({ ...process.env, ...env });
     this.azure = createAzureClients(this.config);
     this.worker = new WorkerProcess({ env });
@@ -172,12 +172,15 @@ export class FaultHarness {
     this.client = new Client({ connection: this.connection, dataConverter });
   }
 
+  /** The stack's variables and this harness's task queue: what the worker and the tests read. */
+  private workerEnv(): Record<string, string> {
+    return { ...this.stack.env, TEMPORAL_TASK_QUEUE: this.taskQueue };
+  }
+
   /** The worker started again with these variables over the stack's (none: as at the start). */
   async restartWorker(overrides: Record<string, string> = {}): Promise<void> {
     await this.worker.kill();
-    this.worker = new WorkerProcess({
-      env: { ...this.stack.env, TEMPORAL_TASK_QUEUE: this.taskQueue, ...overrides },
-    });
+    this.worker = new WorkerProcess({ env: { ...this.workerEnv(), ...overrides } });
     await this.worker.start();
   }
 
