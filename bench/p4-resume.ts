@@ -42,6 +42,7 @@ export async function benchResumedUpload(
   const storage = createActivities({ batch: env.azure.batch, storage: env.azure.storage });
   const name = `bench-resume-${Date.now().toString(36)}`;
   const container = env.azure.storage.blobService.getContainerClient(name);
+  await storage.ensureContainers({ names: [name] }); // as the run does first
   const args = { dir, container: name, files: [{ blobName, size: fileBytes }] };
   say(`P4: a ${fileBytes / MIB} MB upload cancelled halfway, then resumed`);
   try {

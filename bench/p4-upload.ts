@@ -72,9 +72,11 @@ async function rounds(
       const t0 = performance.now();
       if (variant === 'bare') await bareUpload(container, round, concurrency);
       else if (variant === 'ours') {
-        const summary = await inActivity(() =>
-          storage.uploadInputs({ dir, container: name, files: roundFiles }),
-        );
+        // Its container first, as the run does (the bare loop creates its own, timed too).
+        const summary = await inActivity(async () => {
+          await storage.ensureContainers({ names: [name] });
+          return storage.uploadInputs({ dir, container: name, files: roundFiles });
+        });
         if (summary.transferred !== roundFiles.length) {
           throw new Error(`uploadInputs sent ${summary.transferred} of ${roundFiles.length} files`);
         }

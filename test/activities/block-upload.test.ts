@@ -28,6 +28,7 @@ test('uploadInputs: a big file cancelled halfway resumes, sending only the block
   fs.writeFileSync(path.join(dir, 'big.bin'), body);
   const md5 = crypto.createHash('md5').update(body).digest();
   const container = clients.storage.blobService.getContainerClient(`blocks-${Date.now()}`);
+  await container.create(); // the run's containers step does this before the upload
   const blob = container.getBlockBlobClient('big.bin');
   const args = {
     dir,

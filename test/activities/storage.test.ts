@@ -54,6 +54,7 @@ test('uploadInputs: small files stored with the MD5 Azurite computes; a second r
     };
   });
   const container = clients.storage.blobService.getContainerClient(`upload-${Date.now()}`);
+  await container.create(); // the run's containers step does this before the upload
   const env = new MockActivityEnvironment();
   const args = {
     dir,

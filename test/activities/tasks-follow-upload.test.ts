@@ -175,6 +175,8 @@ describe('tasks added as their inputs are stored', () => {
       local.push({ blobName: name, size: fs.statSync(path.join(dir, name)).size });
     }
     const progress = { container, blobName: '_runs/follow/uploaded-upload.json' };
+    // The run's containers step creates the input container before the upload.
+    await clients.storage.blobService.getContainerClient(`${stamp}-in`).create();
     try {
       const summary = await inActivity(
         new MockActivityEnvironment(),

@@ -98,6 +98,7 @@ describe('the MD5 read by the selection, reused by the upload', () => {
     const container = newContainer('small');
     const { file, body } = writeFile('small.bin', 3000);
     const local = path.join(dir, file.blobName);
+    await container.create(); // the run's containers step does this before the upload
     const upload = (files: InputFile[]): Promise<TransferSummary> =>
       env.run(storage.uploadInputs.bind(storage), {
         dir,
@@ -128,12 +129,18 @@ describe('the MD5 read by the selection, reused by the upload', () => {
     });
     const { file, body } = writeFile('big.bin', 200 * 1024);
     const local = path.join(dir, file.blobName);
-    const upload = (container: ContainerClient, files: InputFile[]): Promise<TransferSummary> =>
-      env.run(storage.uploadInputs.bind(storage), {
+    const upload = async (
+      container: ContainerClient,
+      files: InputFile[],
+    ): Promise<TransferSummary> => {
+      // The run's containers step creates the container before the upload.
+      await container.createIfNotExists();
+      return env.run(storage.uploadInputs.bind(storage), {
         dir,
         container: container.containerName,
         files: structuredClone(files),
       });
+    };
     const recorded = { ...file, md5: WRONG_MD5, md5Stamp: stampOf(local) };
     const trusted = newContainer('big-trusted');
     assert.equal((await upload(trusted, [recorded])).transferred, 1);

@@ -206,6 +206,56 @@ describe('service faults during a run', () => {
     }
   });
 
+  test('the cancel signal as the upload starts: the input container, deleted by cleanup, is not created again', async () => {
+    const before = await h.stats();
+    const input: TranscodeInput = { input: { localDir: clips }, pool };
+    // The first request on the run's input container after its create (the upload's first) is
+    // held until cleanup has deleted the container; the cancel is sent while it is held.
+    let inputContainer = '';
+    const onInput = (url: string) =>
+      inputContainer !== '' &&
+      (url.includes(`/${inputContainer}?`) || url.includes(`/${inputContainer}/`));
+    const answered = (method: string, status: number) =>
+      proxy.answered.some((a) => a.method === method && a.status === status && onInput(a.url));
+    const proxy = await startHoldingProxy({
+      targetPort: Number(new URL(h.config.storage.blobUrl).port),
+      holdMs: 10_000,
+      hold: (request) => proxy.held === 0 && answered('PUT', 201) && onInput(request.url ?? ''),
+      release: async () => {
+        while (!answered('DELETE', 202)) await sleep(20);
+      },
+    });
+    await h.restartWorker({ AZURITE_BLOB_PORT: String(proxy.port) });
+    try {
+      const handle = await h.startRun('cancel-as-upload-starts', input);
+      inputContainer = planTranscode(
+        handle.workflowId,
+        input,
+        handle.firstExecutionRunId,
+      ).inputContainer;
+      await h.waitFor(handle, 'the upload request held', () => proxy.held > 0);
+      await handle.signal(cancelSignal, { reason: 'cancelled as the upload starts' });
+      const result = await handle.result();
+      assert.equal(result.status, 'cancelled', result.message);
+      for (let i = 0; i < 100 && proxy.heldAnswered === 0; i++) await sleep(100);
+      assert.equal(proxy.heldAnswered, 1, 'the held request never landed');
+      assert.ok(answered('DELETE', 202), 'cleanup did not delete the input container');
+      const left = await h.azure.storage.blobService.getContainerClient(inputContainer).exists();
+      await recordRunOutcome(FILE, {
+        scenario: "cancel signal while Azurite holds the upload's first request",
+        batchUrl: h.config.batch.url,
+        batch: h.azure.batch,
+        before,
+        run: h.resourcesOf(handle),
+        note: `${result.status}; input container ${left ? 'CREATED AGAIN' : 'not created again'}`,
+      });
+      assert.equal(left, false, `input container ${inputContainer} created again after cleanup`);
+    } finally {
+      await h.restartWorker();
+      await proxy.stop();
+    }
+  });
+
   test('a low-priority node preempted while running tasks (its tasks requeued)', async () => {
     const before = await h.stats();
     const handle = await h.startSlowRun('preempt', { input: { localDir: clips }, pool }, 3);

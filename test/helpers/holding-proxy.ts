@@ -1,6 +1,6 @@
 // An HTTP proxy on loopback in front of a local service (Azurite has no faults of its own): the
-// requests `hold` picks wait `holdMs` before they are passed on, so a test can act while a
-// request is on its way but not yet acted on.
+// requests `hold` picks wait (`holdMs`, or until `release` settles) before they are passed on,
+// so a test can act while a request is on its way but not yet acted on.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -9,6 +9,8 @@ export interface HoldingProxy {
   /** Requests held so far, and how many of them the service has answered. */
   held: number;
   heldAnswered: number;
+  /** Every request the service has answered, in order. */
+  answered: Array<{ method: string; url: string; status: number }>;
   stop(): Promise<void>;
 }
 
@@ -16,8 +18,10 @@ export async function startHoldingProxy(options: {
   targetPort: number;
   hold: (request: http.IncomingMessage) => boolean;
   holdMs: number;
+  /** When given, a held request goes on once this settles (or after holdMs, if sooner). */
+  release?: () => Promise<void>;
 }): Promise<HoldingProxy> {
-  const { targetPort, hold, holdMs } = options;
+  const { targetPort, hold, holdMs, release } = options;
   const server = http.createServer((request, response) => {
     const held = hold(request);
     if (held) proxy.held++;
@@ -33,20 +37,34 @@ export async function startHoldingProxy(options: {
         (answer) => {
           response.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(response);
+          answer.on('end', () =>
+            proxy.answered.push({
+              method: request.method ?? '',
+              url: request.url ?? '',
+              status: answer.statusCode ?? 0,
+            }),
+          );
           if (held) answer.on('end', () => proxy.heldAnswered++);
         },
       );
       upstream.on('error', () => response.destroy());
       request.pipe(upstream);
     };
-    if (held) setTimeout(passOn, holdMs);
-    else passOn();
+    if (!held) return passOn();
+    let gone = false;
+    const once = () => {
+      if (!gone) passOn();
+      gone = true;
+    };
+    setTimeout(once, holdMs);
+    release?.().then(once, once);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const proxy: HoldingProxy = {
     port: (server.address() as AddressInfo).port,
     held: 0,
     heldAnswered: 0,
+    answered: [],
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -4,8 +4,8 @@ import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
-import { toActivityFailure } from '../errors';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { codeOf, toActivityFailure } from '../errors';
 import {
   UPLOAD_DEFAULTS,
   type InputFile,
@@ -44,10 +44,10 @@ export function createUploadActivities(clients: StorageClients) {
       const files = args.manifest
         ? await readWholeManifest<InputFile>(blobService, args.manifest)
         : (args.files ?? []);
+      // The container is the containers step's (ensureContainers, before this one): created
+      // here too, a create still on its way when a cancel's cleanup has deleted the container
+      // would land after it and leave the container behind.
       const container = blobService.getContainerClient(args.container);
-      await container
-        .createIfNotExists()
-        .catch((err) => toActivityFailure(err, `create container ${args.container}`));
       // What is already stored, in one listing (not one request per file): name → MD5.
       const stored = new Map<string, Buffer>();
       try {
@@ -56,6 +56,13 @@ export function createUploadActivities(clients: StorageClients) {
             stored.set(blob.name, Buffer.from(blob.properties.contentMD5));
         }
       } catch (err) {
+        if (codeOf(err) === 'ContainerNotFound') {
+          throw ApplicationFailure.nonRetryable(
+            `The input container ${args.container} does not exist: the run creates it before ` +
+              'the upload, so it was deleted meanwhile (by a cancel, or by hand). Start the run again.',
+            'InputContainerMissing',
+          );
+        }
         toActivityFailure(err, `list container ${args.container}`);
       }
       const publisher = args.progress && new UploadProgressPublisher(blobService, args.progress);
