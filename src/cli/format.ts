@@ -260,7 +260,10 @@ export function resultSummary(result: TranscodeResult, uiLink: string): string {
   const ok = result.status === 'succeeded';
   const lines = [
     `${bold('Result:')} ${(ok ? green : red)(result.status)} — ${result.message}`,
-    `  tasks: ${result.counts.succeeded} succeeded, ${result.counts.failed} failed of ${result.counts.completed} completed`,
+    `  tasks: ${result.counts.succeeded} succeeded, ${result.counts.failed} failed of ${result.counts.completed} completed` +
+      (result.tasksRetried
+        ? ` (${result.tasksRetried} tried again after a failed download or upload of their own)`
+        : ''),
     `  outputs: ${result.outputCount} in container ${result.outputContainer}` +
       (result.reused ? `, ${result.reused} reused (stored from the same input and command)` : '') +
       (result.downloaded ? `, downloaded to ${result.downloaded.dir}` : ''),

@@ -14,5 +14,6 @@ export * from './result';
 export * from './schema';
 export * from './search-attributes';
 export * from './task-plan';
+export * from './task-retry';
 export * from './task-watch';
 export * from './workflow-type';

@@ -86,7 +86,13 @@ export interface Progress {
   reused?: number;
   pool: PoolProgress;
   job: { id: string; created: boolean; terminated: boolean };
-  tasks: { total: number; added: number; counts: TaskCounts };
+  tasks: {
+    total: number;
+    added: number;
+    counts: TaskCounts;
+    /** Tries given again to tasks whose own download or upload failed (absent: none). */
+    retried?: number;
+  };
   /** The first failed tasks (all of them before the manifest; a run's first 100 with one). */
   failures: FailedTask[];
   unfinishedTasks: string[];

@@ -17,6 +17,8 @@ export interface TranscodeResult {
   reused?: number;
   failedTasks: FailedTask[];
   unfinishedTasks: string[];
+  /** Tries given again to tasks whose own download or upload failed (absent: none). */
+  tasksRetried?: number;
   /** In all, when the lists above are cut short (runs with a manifest). */
   failedCount?: number;
   unfinishedCount?: number;

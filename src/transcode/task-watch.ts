@@ -3,6 +3,7 @@
 // share these rules.
 import { nextTaskPollIntervalMs, type TaskPollBounds, type TaskPollObservation } from './polling';
 import type { TaskCounts } from './progress';
+import type { TaskRetryState } from './task-retry';
 
 /**
  * The watch hands back at least every this many longest intervals (a minute with the defaults),
@@ -16,6 +17,8 @@ export interface TaskPacing {
   polls: number;
   intervalMs: number;
   last?: TaskPollObservation;
+  /** Tasks reactivated after a failed transfer of their own (absent: none yet). */
+  retries?: TaskRetryState;
 }
 
 /** What the workflow asks of one watch (times are epoch milliseconds). */

@@ -256,6 +256,49 @@ describe('service faults during a run', () => {
     }
   });
 
+  test('storage busy (503) for one task’s input download: the task is tried again, the run succeeds', async () => {
+    const before = await h.stats();
+    const input: TranscodeInput = { input: { localDir: clips }, pool };
+    // Tasks download their inputs with the URLs the worker makes, so through this proxy too: it
+    // answers the first download of an input (a GET of a blob, not a listing) itself, with 503.
+    let inputContainer = '';
+    const proxy = await startHoldingProxy({
+      targetPort: Number(new URL(h.config.storage.blobUrl).port),
+      holdMs: 0,
+      hold: () => false,
+      refuse: (request) =>
+        proxy.refused === 0 &&
+        inputContainer !== '' &&
+        request.method === 'GET' &&
+        (request.url ?? '').includes(`/${inputContainer}/`)
+          ? 503
+          : undefined,
+    });
+    await h.restartWorker({ AZURITE_BLOB_PORT: String(proxy.port) });
+    try {
+      const handle = await h.startRun('busy-download', input);
+      inputContainer = planTranscode(
+        handle.workflowId,
+        input,
+        handle.firstExecutionRunId,
+      ).inputContainer;
+      const result = await handle.result();
+      assert.equal(proxy.refused, 1, 'no download was refused');
+      assert.equal(result.tasksRetried, 1, `tried again: ${result.tasksRetried ?? 0}`);
+      await h.assertCleanRun(
+        FILE,
+        'Storage answers 503 to one task’s input download (the task tried again)',
+        before,
+        handle,
+        result,
+        4,
+      );
+    } finally {
+      await h.restartWorker();
+      await proxy.stop();
+    }
+  });
+
   test('a low-priority node preempted while running tasks (its tasks requeued)', async () => {
     const before = await h.stats();
     const handle = await h.startSlowRun('preempt', { input: { localDir: clips }, pool }, 3);

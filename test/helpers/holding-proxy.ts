@@ -1,6 +1,7 @@
 // An HTTP proxy on loopback in front of a local service (Azurite has no faults of its own): the
 // requests `hold` picks wait (`holdMs`, or until `release` settles) before they are passed on,
-// so a test can act while a request is on its way but not yet acted on.
+// so a test can act while a request is on its way but not yet acted on; those `refuse` picks are
+// answered by the proxy itself, as the service answers when it is busy.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -9,6 +10,8 @@ export interface HoldingProxy {
   /** Requests held so far, and how many of them the service has answered. */
   held: number;
   heldAnswered: number;
+  /** Requests the proxy refused itself. */
+  refused: number;
   /** Every request the service has answered, in order. */
   answered: Array<{ method: string; url: string; status: number }>;
   stop(): Promise<void>;
@@ -20,9 +23,23 @@ export async function startHoldingProxy(options: {
   holdMs: number;
   /** When given, a held request goes on once this settles (or after holdMs, if sooner). */
   release?: () => Promise<void>;
+  /** A status to answer with instead of the service (503: Storage's ServerBusy). */
+  refuse?: (request: http.IncomingMessage) => number | undefined;
 }): Promise<HoldingProxy> {
-  const { targetPort, hold, holdMs, release } = options;
+  const { targetPort, hold, holdMs, release, refuse } = options;
   const server = http.createServer((request, response) => {
+    const refusal = refuse?.(request);
+    if (refusal !== undefined) {
+      proxy.refused++;
+      const code = refusal === 503 ? 'ServerBusy' : 'InternalError';
+      request.resume();
+      response.writeHead(refusal, { 'content-type': 'application/xml', 'x-ms-error-code': code });
+      response.end(
+        `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code>` +
+          '<Message>Refused by the test proxy.</Message></Error>',
+      );
+      return;
+    }
     const held = hold(request);
     if (held) proxy.held++;
     const passOn = () => {
@@ -64,6 +81,7 @@ export async function startHoldingProxy(options: {
     port: (server.address() as AddressInfo).port,
     held: 0,
     heldAnswered: 0,
+    refused: 0,
     answered: [],
     stop: () =>
       new Promise<void>((resolve) => {

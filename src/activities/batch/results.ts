@@ -32,9 +32,11 @@ export interface TaskOutcomes {
 const SUCCEEDED = "state eq 'completed' and executionInfo/result eq 'success'";
 /** Every other task: not completed yet, or completed with failure (terminated ones too). */
 const NOT_SUCCEEDED = "state ne 'completed' or executionInfo/result eq 'failure'";
+/** The tasks that completed with failure. */
+export const FAILED = "state eq 'completed' and executionInfo/result eq 'failure'";
 
 /** The job's tasks that match `filter`, a page of 1,000 at a time, with only `select`. */
-async function* taskPages(
+export async function* taskPages(
   batch: BatchClients['batch'],
   jobId: string,
   filter: string,

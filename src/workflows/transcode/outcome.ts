@@ -24,6 +24,7 @@ export function outcome(run: Run, outputs: Outputs): TranscodeResult {
     reused: progress.reused,
     failedTasks: progress.failures,
     unfinishedTasks: progress.unfinishedTasks,
+    ...(progress.tasks.retried && { tasksRetried: progress.tasks.retried }),
     ...(progress.failedCount !== undefined && {
       failedCount: progress.failedCount,
       unfinishedCount: progress.unfinishedCount,

@@ -8,6 +8,7 @@ import {
   type Progress,
   type RunBlobRef,
   type TaskPollObservation,
+  type TaskRetryState,
   type TranscodeInput,
   type TranscodePlan,
   type TranscodeResult,
@@ -34,7 +35,7 @@ export interface RunState {
   progress: Progress;
   /** Resources this run attempted to create: cleanup checks ownership and tolerates absence. */
   created: { inputContainer: boolean; pool: boolean; job: boolean };
-  taskPoll: { intervalMs: number; last?: TaskPollObservation };
+  taskPoll: { intervalMs: number; last?: TaskPollObservation; retries?: TaskRetryState };
   poolPollIntervalMs: number;
   startedAtMs: number;
   phaseStartedAtMs: number;

@@ -40,6 +40,11 @@ export async function waitForTasks(run: Run): Promise<boolean> {
     progress.polls = pacing.polls;
     progress.tasks.counts = counts;
     state.taskPoll = { intervalMs: pacing.intervalMs, last: pacing.last };
+    // Data only, no command: older histories replay the same with it.
+    if (pacing.retries) {
+      state.taskPoll.retries = pacing.retries;
+      progress.tasks.retried = Object.values(pacing.retries.reactivated).reduce((a, b) => a + b, 0);
+    }
     run.touch();
     stopOnTooManyFailures(run, counts);
     if (counts.completed >= progress.tasks.total) return false;
