@@ -296,11 +296,20 @@ const V6_SCENARIOS: Scenario[] = [
   },
 ];
 
-/** The current code's paths: the containers' request is waited for too. */
+/** The containers' request is waited for too. */
 const V7_SCENARIOS: Scenario[] = [
   taskWatchScenario(
     'v7-containers-settle',
     'as v6-pool-beside-select, the containers request waited for as well when cancelled',
+    true,
+  ),
+];
+
+/** The current code's paths: the inspection (which writes the manifest) is waited for too. */
+const V8_SCENARIOS: Scenario[] = [
+  taskWatchScenario(
+    'v8-inspect-settles',
+    'as v7-containers-settle, the inspection waited for as well when cancelled',
   ),
 ];
 
@@ -380,6 +389,7 @@ const SCENARIOS: Scenario[] = [
   ...V5_SCENARIOS,
   ...V6_SCENARIOS,
   ...V7_SCENARIOS,
+  ...V8_SCENARIOS,
 ];
 
 /** Strings that must never be in a fixture: the accounts' keys and any SAS signature. */

@@ -50,6 +50,7 @@ const EXPECTED = [
   'v6-cancelled-while-pool-created',
   'v6-pool-beside-select',
   'v7-containers-settle',
+  'v8-inspect-settles',
 ];
 
 /** The patches each fixture of the current code went through: the new paths it guards. */
@@ -93,6 +94,17 @@ const NEW_PATH_PATCHES: Record<string, string[]> = {
   'v6-cancelled-while-pool-created': ['pool-beside-select', 'creations-settle'],
   'v7-containers-settle': [
     'manifest',
+    'pool-beside-select',
+    'creations-settle',
+    'containers-settle',
+    'pool-fits-work',
+    'pool-follows-queue',
+    'tasks-follow-upload',
+    'tasks-watched-in-activity',
+  ],
+  'v8-inspect-settles': [
+    'manifest',
+    'inspect-settles',
     'pool-beside-select',
     'creations-settle',
     'containers-settle',
@@ -232,6 +244,8 @@ describe('recorded histories replay against the current workflow code', () => {
     // v6 did not wait for the containers' request at cleanup; v7 does.
     assert.ok(!patchesOf('v6-pool-beside-select').has('containers-settle'));
     assert.ok(activities('v7-containers-settle').includes('ensureContainers'));
+    // v7 did not wait for the inspection at cleanup; v8 does.
+    assert.ok(!patchesOf('v7-containers-settle').has('inspect-settles'));
     // Cancelled while Batch held the pool request: the pool deleted after the request ended.
     const [cancelledEarly] = fixtures
       .find((f) => f.name === 'v6-cancelled-while-pool-created')!

@@ -4,7 +4,7 @@ import type fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { matchesGlob } from '../glob';
 import { statusOf, toActivityFailure } from '../errors';
 import {
@@ -17,6 +17,16 @@ import {
 import type { StorageClients } from './clients';
 import { holdsBlobsBesideRuns, listBlobs } from './containers';
 import { writeManifest } from './manifest';
+
+/**
+ * A heartbeat, and a cancelled run stops here: a long inspection ends at once instead of
+ * writing a manifest that cleanup (which waits for this step) would then have to delete.
+ */
+function beat(): void {
+  const context = Context.current();
+  context.heartbeat();
+  if (context.cancellationSignal.aborted) throw new CancelledFailure('inspection cancelled');
+}
 
 /** Media files that start with an ISO base media `ftyp` box (MP4, MOV, M4V, 3GP). */
 const ISO_MEDIA_EXTENSIONS = /\.(mp4|m4v|mov|3gp)$/i;
@@ -117,7 +127,7 @@ export function createInspectActivities({ blobService }: StorageClients) {
       const otherNames: string[] = [];
       const root = await fsp.realpath(args.dir);
       for (const entry of entries) {
-        Context.current().heartbeat(); // a large folder outlasts a heartbeat timeout
+        beat(); // a large folder outlasts a heartbeat timeout
         const full = path.join(args.dir, entry.name);
         const target = await fsp.stat(full).catch(() => undefined); // follows links
         if (!target) {
@@ -186,7 +196,7 @@ export function createInspectActivities({ blobService }: StorageClients) {
       const files: InputFile[] = [];
       try {
         for await (const blob of listBlobs(container, { prefix: args.prefix })) {
-          Context.current().heartbeat();
+          beat();
           const name = blob.name.slice(blob.name.lastIndexOf('/') + 1);
           if (matchesGlob(name, args.pattern)) {
             files.push({ blobName: blob.name, size: blob.properties.contentLength ?? 0 });
@@ -225,7 +235,7 @@ export function createInspectActivities({ blobService }: StorageClients) {
           ? await activities.inspectLocalInput(source)
           : { files: await activities.inspectBlobInput(source), summary: undefined };
       checkDuplicateOutputs(inspected.files, args.extension);
-      Context.current().heartbeat();
+      beat();
       // Read before the manifest goes into the same container (and may create it).
       let outputsStored: boolean;
       try {

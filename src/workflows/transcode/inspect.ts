@@ -17,8 +17,10 @@ export async function inspectInputs(run: Run): Promise<boolean> {
   if (patched('manifest')) {
     // A folder is read on its host (input.inputHost); blobs on any worker.
     // Long, heartbeating: listing and writing a 100,000-file manifest outlasts a call timeout.
+    // Once cancelled it settles before cleanup, which would otherwise delete the output container
+    // ahead of a manifest write still on its way (older runs: at once).
     const inspected = await run.onInputHost(
-      'long',
+      patched('inspect-settles') ? 'longSettled' : 'long',
       source.kind === 'local' ? `Inspect ${source.dir}` : `Inspect blobs in ${source.container}`,
       `read ${source.kind === 'local' ? source.dir : source.container}`,
       (activities) =>

@@ -39,6 +39,7 @@ export class Run {
   readonly quick: ActivityStubs['quick'];
   private readonly quickSettled: ActivityStubs['quickSettled'];
   readonly long: ActivityStubs['long'];
+  private readonly longSettled: ActivityStubs['longSettled'];
   private readonly onQueue: ActivityStubs['onQueue'];
   private taskPlans?: TaskPlan[];
   /** This execution's requests that create the pool, the job and the containers: cleanup waits for each. */
@@ -56,6 +57,7 @@ export class Run {
       quick: this.quick,
       quickSettled: this.quickSettled,
       long: this.long,
+      longSettled: this.longSettled,
       onQueue: this.onQueue,
     } = activityStubs(state.plan));
   }
@@ -74,8 +76,7 @@ export class Run {
     step: (activities: Activities) => Promise<T>,
   ): Promise<T> {
     const host = this.input.input.inputHost;
-    if (host === undefined)
-      return step(kind === 'quick' ? this.quick(summary) : this.long(summary));
+    if (host === undefined) return step(this[kind](summary));
     const taskQueue = hostTaskQueue(workflowInfo().taskQueue, host);
     // Long enough for a busy host to start it; doubling, so a long absence adds few events.
     let waitMs = 2 * this.plan.polling.callTimeoutMs;

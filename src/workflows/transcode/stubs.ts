@@ -20,7 +20,8 @@ function activities(options: ActivityOptions) {
   return proxyActivities<Activities>({ retry, ...options });
 }
 
-export type StubKind = 'quick' | 'long';
+/** `longSettled`: a long step that, once cancelled, settles only when its attempt has ended. */
+export type StubKind = 'quick' | 'long' | 'longSettled';
 
 export interface ActivityStubs {
   /** Short Azure calls: a lost response times out quickly and is retried (idempotently). */
@@ -33,6 +34,8 @@ export interface ActivityStubs {
   quickSettled: (summary: string) => Activities;
   /** Transfers and bulk adds: heartbeats make a dead worker's attempt retry promptly. */
   long: (summary: string) => Activities;
+  /** A long step that writes something: settles only when its attempt has ended, once cancelled. */
+  longSettled: (summary: string) => Activities;
   /**
    * Either kind on another task queue (a host's, for the folder steps), failing with a
    * ScheduleToStart timeout (never retried) when no worker there picks it up within `waitMs`.
@@ -51,6 +54,12 @@ export function activityStubs(plan: TranscodePlan): ActivityStubs {
       heartbeatTimeout: plan.polling.heartbeatTimeoutMs,
       scheduleToCloseTimeout: '8 hours',
     },
+    longSettled: {
+      startToCloseTimeout: '4 hours',
+      heartbeatTimeout: plan.polling.heartbeatTimeoutMs,
+      scheduleToCloseTimeout: '8 hours',
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    },
   };
   return {
     quick: (summary) => activities({ ...options.quick, summary }),
@@ -61,6 +70,7 @@ export function activityStubs(plan: TranscodePlan): ActivityStubs {
         summary,
       }),
     long: (summary) => activities({ ...options.long, summary }),
+    longSettled: (summary) => activities({ ...options.longSettled, summary }),
     onQueue: (taskQueue, kind, summary, waitMs) =>
       activities({ ...options[kind], taskQueue, scheduleToStartTimeout: waitMs, summary }),
   };
