@@ -305,11 +305,20 @@ const V7_SCENARIOS: Scenario[] = [
   ),
 ];
 
-/** The current code's paths: the inspection (which writes the manifest) is waited for too. */
+/** The inspection (which writes the manifest) is waited for too. */
 const V8_SCENARIOS: Scenario[] = [
   taskWatchScenario(
     'v8-inspect-settles',
     'as v7-containers-settle, the inspection waited for as well when cancelled',
+    true,
+  ),
+];
+
+/** The current code's paths: the selection (which writes its manifest) is waited for too. */
+const V9_SCENARIOS: Scenario[] = [
+  taskWatchScenario(
+    'v9-select-settles',
+    'as v8-inspect-settles, the selection waited for as well when cancelled',
   ),
 ];
 
@@ -390,6 +399,7 @@ const SCENARIOS: Scenario[] = [
   ...V6_SCENARIOS,
   ...V7_SCENARIOS,
   ...V8_SCENARIOS,
+  ...V9_SCENARIOS,
 ];
 
 /** Strings that must never be in a fixture: the accounts' keys and any SAS signature. */

@@ -36,6 +36,8 @@ export const UPLOAD_PROGRESS_FILE = 'uploaded.json';
 
 /** The blob names of a run's input manifest and of its full results. */
 export const INPUT_MANIFEST_FILE = 'inputs.jsonl.gz';
+/** The selected inputs (incremental runs), written beside the input manifest and replacing it. */
+export const SELECTED_MANIFEST_FILE = 'selected.jsonl.gz';
 export const RESULTS_FILE = 'results.jsonl.gz';
 
 /** One line of a run's full results (RESULTS_FILE): every output, failure and gap by name. */

@@ -256,51 +256,60 @@ describe('service faults during a run', () => {
     }
   });
 
-  test('the cancel signal while the inspection writes its manifest: the output container is not left behind', async () => {
-    const before = await h.stats();
-    const input: TranscodeInput = { input: { localDir: clips }, pool };
-    // The manifest goes into the run's output container, which the inspection creates: the
-    // create is held (the container is named after the run, unknown until it has started).
-    const name = 'cancel-during-inspect';
-    const proxy = await startHoldingProxy({
-      targetPort: Number(new URL(h.config.storage.blobUrl).port),
-      holdMs: 1500,
-      hold: (request) =>
-        request.method === 'PUT' &&
-        proxy.held === 0 &&
-        /\/cancel-during-inspect-[^/?]*-output\?restype=container/.test(request.url ?? ''),
-    });
-    await h.restartWorker({ AZURITE_BLOB_PORT: String(proxy.port) });
-    try {
-      const handle = await h.startRun(name, input);
-      const { outputContainer } = planTranscode(
-        handle.workflowId,
-        input,
-        handle.firstExecutionRunId,
-      );
-      await h.waitFor(handle, 'the manifest’s container request held', () => proxy.held > 0);
-      await handle.signal(cancelSignal, { reason: 'cancelled during the inspection' });
-      const result = await handle.result();
-      assert.equal(result.status, 'cancelled', result.message);
-      for (let i = 0; i < 100 && proxy.heldAnswered === 0; i++) await sleep(100);
-      assert.equal(proxy.heldAnswered, 1, 'the held request never landed');
-      const container = h.azure.storage.blobService.getContainerClient(outputContainer);
-      const left = await container.exists();
-      const blobs = left ? await h.outputBlobs(outputContainer) : [];
-      await recordRunOutcome(FILE, {
-        scenario: 'cancel signal while Azurite holds the create of the manifest’s container',
-        batchUrl: h.config.batch.url,
-        batch: h.azure.batch,
-        before,
-        run: h.resourcesOf(handle),
-        note: `${result.status}; output container ${left ? `LEFT BEHIND (${blobs.join()})` : 'deleted'}`,
+  // The manifests go into the run's output container, and each write creates it if need be:
+  // the inspection's (the first create) and the selection's (the second).
+  for (const step of [
+    { name: 'cancel-during-inspect', what: 'inspection', nth: 1 },
+    { name: 'cancel-during-select', what: 'selection', nth: 2 },
+  ]) {
+    test(`the cancel signal while the ${step.what} writes its manifest: the output container is not left behind`, async () => {
+      const before = await h.stats();
+      const input: TranscodeInput = { input: { localDir: clips }, pool };
+      // The container is named after the run, unknown until it has started: matched by name.
+      const create = new RegExp(`/${step.name}-[^/?]*-output\\?restype=container`);
+      let creates = 0;
+      const proxy = await startHoldingProxy({
+        targetPort: Number(new URL(h.config.storage.blobUrl).port),
+        holdMs: 1500,
+        hold: (request) =>
+          request.method === 'PUT' && create.test(request.url ?? '') && ++creates === step.nth,
       });
-      assert.equal(left, false, `output container ${outputContainer} left behind: ${blobs.join()}`);
-    } finally {
-      await h.restartWorker();
-      await proxy.stop();
-    }
-  });
+      await h.restartWorker({ AZURITE_BLOB_PORT: String(proxy.port) });
+      try {
+        const handle = await h.startRun(step.name, input);
+        const { outputContainer } = planTranscode(
+          handle.workflowId,
+          input,
+          handle.firstExecutionRunId,
+        );
+        await h.waitFor(handle, 'the manifest’s container request held', () => proxy.held > 0);
+        await handle.signal(cancelSignal, { reason: `cancelled during the ${step.what}` });
+        const result = await handle.result();
+        assert.equal(result.status, 'cancelled', result.message);
+        for (let i = 0; i < 100 && proxy.heldAnswered === 0; i++) await sleep(100);
+        assert.equal(proxy.heldAnswered, 1, 'the held request never landed');
+        const container = h.azure.storage.blobService.getContainerClient(outputContainer);
+        const left = await container.exists();
+        const blobs = left ? await h.outputBlobs(outputContainer) : [];
+        await recordRunOutcome(FILE, {
+          scenario: `cancel signal while Azurite holds the create of the ${step.what}’s manifest container`,
+          batchUrl: h.config.batch.url,
+          batch: h.azure.batch,
+          before,
+          run: h.resourcesOf(handle),
+          note: `${result.status}; output container ${left ? `LEFT BEHIND (${blobs.join()})` : 'deleted'}`,
+        });
+        assert.equal(
+          left,
+          false,
+          `output container ${outputContainer} left behind: ${blobs.join()}`,
+        );
+      } finally {
+        await h.restartWorker();
+        await proxy.stop();
+      }
+    });
+  }
 
   test('storage busy (503) for one task’s input download: the task is tried again, the run succeeds', async () => {
     const before = await h.stats();

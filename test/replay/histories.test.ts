@@ -51,6 +51,7 @@ const EXPECTED = [
   'v6-pool-beside-select',
   'v7-containers-settle',
   'v8-inspect-settles',
+  'v9-select-settles',
 ];
 
 /** The patches each fixture of the current code went through: the new paths it guards. */
@@ -106,6 +107,18 @@ const NEW_PATH_PATCHES: Record<string, string[]> = {
     'manifest',
     'inspect-settles',
     'pool-beside-select',
+    'creations-settle',
+    'containers-settle',
+    'pool-fits-work',
+    'pool-follows-queue',
+    'tasks-follow-upload',
+    'tasks-watched-in-activity',
+  ],
+  'v9-select-settles': [
+    'manifest',
+    'inspect-settles',
+    'pool-beside-select',
+    'select-settles',
     'creations-settle',
     'containers-settle',
     'pool-fits-work',
@@ -246,6 +259,7 @@ describe('recorded histories replay against the current workflow code', () => {
     assert.ok(activities('v7-containers-settle').includes('ensureContainers'));
     // v7 did not wait for the inspection at cleanup; v8 does.
     assert.ok(!patchesOf('v7-containers-settle').has('inspect-settles'));
+    assert.ok(!patchesOf('v8-inspect-settles').has('select-settles'));
     // Cancelled while Batch held the pool request: the pool deleted after the request ended.
     const [cancelledEarly] = fixtures
       .find((f) => f.name === 'v6-cancelled-while-pool-created')!

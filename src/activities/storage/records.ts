@@ -4,6 +4,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
 import { statusOf, toActivityFailure } from '../errors';
 import {
   etagIdentity,
@@ -60,7 +61,8 @@ async function eachBounded<T>(
   const runner = async () => {
     while (next < items.length) {
       const item = items[next++];
-      if (Context.current().cancellationSignal.aborted) throw new Error('cancelled');
+      // As a cancellation (not a failure, which would be retried): the run waits for this step.
+      if (Context.current().cancellationSignal.aborted) throw new CancelledFailure('cancelled');
       await work(item);
       Context.current().heartbeat({ done: ++done });
     }

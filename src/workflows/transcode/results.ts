@@ -2,9 +2,11 @@
 // every expected output verified, and the outputs downloaded if asked.
 import type { VerifiedOutputs } from '../../activities/storage';
 import {
+  INPUT_MANIFEST_FILE,
   RESULTS_FILE,
   RESULTS_LISTED,
   runBlobName,
+  SELECTED_MANIFEST_FILE,
   type ManifestRef,
   type TranscodeResult,
 } from '../../transcode';
@@ -63,13 +65,18 @@ export async function collectResults(
 
 /** Once its last reader is done, the manifest leaves the output container (results stay). */
 export async function deleteManifest(run: Run): Promise<void> {
-  const { manifest, uploadProgress } = run.state;
+  const { plan, manifest, uploadProgress } = run.state;
   if (!manifest) return;
-  // The upload's published progress goes with it (same container: the run's blobs).
-  const also =
-    uploadProgress && uploadProgress.container === manifest.container
-      ? { alsoBlobNames: [uploadProgress.blobName] }
-      : {};
+  // The run's other blobs beside it go with it: the upload's published progress, and the
+  // manifest the run no longer reads (a cancel keeps the selection from deleting the one it
+  // replaced). Those never written cost a request each, nothing more.
+  const others = [INPUT_MANIFEST_FILE, SELECTED_MANIFEST_FILE].map((file) =>
+    runBlobName(plan.owner, file),
+  );
+  if (uploadProgress && uploadProgress.container === manifest.container) {
+    others.push(uploadProgress.blobName);
+  }
+  const also = { alsoBlobNames: others.filter((name) => name !== manifest.blobName) };
   await step(run, 'delete manifest', async () => {
     await run.quick('Delete the input manifest').deleteManifest({ ...manifest, ...also });
   });

@@ -1,11 +1,9 @@
 // Step 1b (incremental runs): drop the inputs whose output is already stored with the record of
 // the same input and recipe, before anything is uploaded or created; the rest get their input's
 // identity, for the stamp after their task succeeded (stamp.ts).
-import { recipeHash, runBlobName } from '../../transcode';
+import { patched } from '@temporalio/workflow';
+import { recipeHash, runBlobName, SELECTED_MANIFEST_FILE } from '../../transcode';
 import type { Run } from './run';
-
-/** Selected inputs' manifest, beside the run's input manifest. */
-const SELECTED_MANIFEST_FILE = 'selected.jsonl.gz';
 
 /** True when some file is left to convert. */
 export async function selectInputs(run: Run): Promise<boolean> {
@@ -27,9 +25,11 @@ export async function selectInputs(run: Run): Promise<boolean> {
         }
       : { files: state.files }),
   };
-  // A local folder is read (hashed) where it is, like the upload.
+  // A local folder is read (hashed) where it is, like the upload. Once cancelled it settles
+  // before cleanup, which would otherwise delete the output container ahead of the selected
+  // manifest's write, which creates it (older runs: at once).
   const selection = await run.onInputHost(
-    'long',
+    patched('select-settles') ? 'longSettled' : 'long',
     'Select files to convert',
     source.kind === 'local' ? `read ${source.dir}` : 'list the inputs',
     (activities) => activities.selectInputsToConvert(args),
