@@ -154,6 +154,9 @@ function parts(snapshot: Snapshot): Part[] {
       colour: c.completed === progress.tasks.total ? green : undefined,
     });
     if (c.failed) out.push({ text: `${c.failed} failed`, colour: red });
+    if (progress.tasks.retried) {
+      out.push({ text: `${progress.tasks.retried} tried again`, colour: yellow });
+    }
   }
   if (etaMs !== undefined) out.push({ text: `about ${roughDuration(etaMs)} left` });
   if (progress.waitingFor) out.push({ text: `waiting for ${progress.waitingFor}`, colour: yellow });

@@ -48,6 +48,16 @@ describe('progressLine', () => {
     );
   });
 
+  test('says how many tries were given again to tasks whose transfer failed', () => {
+    const retried = structuredClone(running);
+    retried.progress.tasks.retried = 2;
+    assert.ok(
+      progressLine(retried).includes('1 failed · 2 tried again · about 8 s left'),
+      progressLine(retried),
+    );
+    assert.ok(!progressLine(running).includes('tried again'));
+  });
+
   test('has no escape codes without colour, and the same words with it', () => {
     assert.ok(!progressLine(running, false).includes(ESC));
     const coloured = progressLine(running, true);
