@@ -4,6 +4,7 @@
 // with every resource created once and nothing left behind.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,8 +13,13 @@ import { makeSampleClips } from '../../src/demo/samples';
 import { startAzurite } from '../../src/stack/azurite';
 import { startTemporal } from '../../src/stack/temporal';
 import { cancelSignal, planTranscode, type TranscodeInput } from '../../src/transcode';
-import { FaultHarness, recordRunOutcome, resetOutcomes } from '../helpers/fault-harness';
-import { startHoldingProxy } from '../helpers/holding-proxy';
+import {
+  FaultHarness,
+  recordRunOutcome,
+  resetOutcomes,
+  type TranscodeHandle,
+} from '../helpers/fault-harness';
+import { startHoldingProxy, type HoldingProxy, type ProxyRules } from '../helpers/holding-proxy';
 
 const FILE = 'services';
 
@@ -156,54 +162,87 @@ describe('service faults during a run', () => {
     });
   }
 
-  test('the cancel signal while Azurite has not yet acted on the input container request: deleted after it lands', async () => {
-    const before = await h.stats();
-    const input: TranscodeInput = { input: { localDir: clips }, pool };
-    // The worker reaches Azurite through a proxy holding the create of the run's input container
-    // (named once the run has started: its first steps come well before that request).
-    let inputContainer = '';
+  /**
+   * `body` with the worker reaching Azurite through a proxy with `rules` (Azurite has no faults
+   * of its own); the worker is restarted as it was afterwards.
+   */
+  async function throughProxy(
+    rules: ProxyRules,
+    body: (proxy: HoldingProxy) => Promise<void>,
+  ): Promise<void> {
     const proxy = await startHoldingProxy({
       targetPort: Number(new URL(h.config.storage.blobUrl).port),
-      holdMs: 1500,
-      hold: (request) =>
-        request.method === 'PUT' &&
-        inputContainer !== '' &&
-        (request.url ?? '').includes(`/${inputContainer}?`) &&
-        (request.url ?? '').includes('restype=container'),
+      ...rules,
     });
     await h.restartWorker({ AZURITE_BLOB_PORT: String(proxy.port) });
     try {
+      await body(proxy);
+    } finally {
+      await h.restartWorker();
+      await proxy.stop();
+    }
+  }
+
+  /** The cancel signal once the proxy holds a request; the run's result once that request landed. */
+  async function cancelWhileHeld(handle: TranscodeHandle, proxy: HoldingProxy, what: string) {
+    await h.waitFor(handle, `the ${what} request held`, () => proxy.held > 0);
+    await handle.signal(cancelSignal, { reason: `cancelled while the ${what} request is held` });
+    const result = await handle.result();
+    assert.equal(result.status, 'cancelled', result.message);
+    for (let i = 0; i < 100 && proxy.heldAnswered === 0; i++) await sleep(100);
+    assert.equal(proxy.heldAnswered, 1, 'the held request never landed');
+    return result;
+  }
+
+  /** One line of the fault table for a run of these tests. */
+  const record = (
+    handle: TranscodeHandle,
+    before: Awaited<ReturnType<FaultHarness['stats']>>,
+    scenario: string,
+    note: string,
+  ) =>
+    recordRunOutcome(FILE, {
+      scenario,
+      batchUrl: h.config.batch.url,
+      batch: h.azure.batch,
+      before,
+      run: h.resourcesOf(handle),
+      note,
+    });
+
+  const inputContainerOf = (
+    handle: Awaited<ReturnType<FaultHarness['startRun']>>,
+    input: TranscodeInput,
+  ) => planTranscode(handle.workflowId, input, handle.firstExecutionRunId).inputContainer;
+
+  test('the cancel signal while Azurite has not yet acted on the input container request: deleted after it lands', async () => {
+    const before = await h.stats();
+    const input: TranscodeInput = { input: { localDir: clips }, pool };
+    // The create of the run's input container is held (named once the run has started: its
+    // first steps come well before that request).
+    let inputContainer = '';
+    const hold = (request: http.IncomingMessage) =>
+      request.method === 'PUT' &&
+      inputContainer !== '' &&
+      (request.url ?? '').includes(`/${inputContainer}?`) &&
+      (request.url ?? '').includes('restype=container');
+    await throughProxy({ holdMs: 1500, hold }, async (proxy) => {
       const handle = await h.startRun('cancel-container-on-its-way', input);
-      inputContainer = planTranscode(
-        handle.workflowId,
-        input,
-        handle.firstExecutionRunId,
-      ).inputContainer;
-      await h.waitFor(handle, 'the input container request held', () => proxy.held > 0);
-      await handle.signal(cancelSignal, { reason: 'cancelled while the container is created' });
-      const result = await handle.result();
-      assert.equal(result.status, 'cancelled', result.message);
-      for (let i = 0; i < 100 && proxy.heldAnswered === 0; i++) await sleep(100);
-      assert.equal(proxy.heldAnswered, 1, 'the held request never landed');
-      const container = h.azure.storage.blobService.getContainerClient(inputContainer);
-      const left = await container.exists();
-      await recordRunOutcome(FILE, {
-        scenario: 'cancel signal while Azurite holds the input container request',
-        batchUrl: h.config.batch.url,
-        batch: h.azure.batch,
+      inputContainer = inputContainerOf(handle, input);
+      const result = await cancelWhileHeld(handle, proxy, 'input container');
+      const left = await h.azure.storage.blobService.getContainerClient(inputContainer).exists();
+      await record(
+        handle,
         before,
-        run: h.resourcesOf(handle),
-        note: `${result.status}; input container ${left ? 'LEFT BEHIND' : 'deleted after it landed'}`,
-      });
+        'cancel signal while Azurite holds the input container request',
+        `${result.status}; input container ${left ? 'LEFT BEHIND' : 'deleted after it landed'}`,
+      );
       assert.equal(left, false, `input container ${inputContainer} left behind`);
       assert.ok(
         result.resources.deleted.includes(`container ${inputContainer}`),
         result.resources.deleted.join(),
       );
-    } finally {
-      await h.restartWorker();
-      await proxy.stop();
-    }
+    });
   });
 
   test('the cancel signal as the upload starts: the input container, deleted by cleanup, is not created again', async () => {
@@ -215,45 +254,34 @@ describe('service faults during a run', () => {
     const onInput = (url: string) =>
       inputContainer !== '' &&
       (url.includes(`/${inputContainer}?`) || url.includes(`/${inputContainer}/`));
-    const answered = (method: string, status: number) =>
+    const answered = (proxy: HoldingProxy, method: string, status: number) =>
       proxy.answered.some((a) => a.method === method && a.status === status && onInput(a.url));
-    const proxy = await startHoldingProxy({
-      targetPort: Number(new URL(h.config.storage.blobUrl).port),
-      holdMs: 10_000,
-      hold: (request) => proxy.held === 0 && answered('PUT', 201) && onInput(request.url ?? ''),
-      release: async () => {
-        while (!answered('DELETE', 202)) await sleep(20);
+    let proxyNow: HoldingProxy | undefined;
+    await throughProxy(
+      {
+        holdMs: 10_000,
+        hold: (request, proxy) =>
+          proxy.held === 0 && answered(proxy, 'PUT', 201) && onInput(request.url ?? ''),
+        release: async () => {
+          while (!proxyNow || !answered(proxyNow, 'DELETE', 202)) await sleep(20);
+        },
       },
-    });
-    await h.restartWorker({ AZURITE_BLOB_PORT: String(proxy.port) });
-    try {
-      const handle = await h.startRun('cancel-as-upload-starts', input);
-      inputContainer = planTranscode(
-        handle.workflowId,
-        input,
-        handle.firstExecutionRunId,
-      ).inputContainer;
-      await h.waitFor(handle, 'the upload request held', () => proxy.held > 0);
-      await handle.signal(cancelSignal, { reason: 'cancelled as the upload starts' });
-      const result = await handle.result();
-      assert.equal(result.status, 'cancelled', result.message);
-      for (let i = 0; i < 100 && proxy.heldAnswered === 0; i++) await sleep(100);
-      assert.equal(proxy.heldAnswered, 1, 'the held request never landed');
-      assert.ok(answered('DELETE', 202), 'cleanup did not delete the input container');
-      const left = await h.azure.storage.blobService.getContainerClient(inputContainer).exists();
-      await recordRunOutcome(FILE, {
-        scenario: "cancel signal while Azurite holds the upload's first request",
-        batchUrl: h.config.batch.url,
-        batch: h.azure.batch,
-        before,
-        run: h.resourcesOf(handle),
-        note: `${result.status}; input container ${left ? 'CREATED AGAIN' : 'not created again'}`,
-      });
-      assert.equal(left, false, `input container ${inputContainer} created again after cleanup`);
-    } finally {
-      await h.restartWorker();
-      await proxy.stop();
-    }
+      async (proxy) => {
+        proxyNow = proxy;
+        const handle = await h.startRun('cancel-as-upload-starts', input);
+        inputContainer = inputContainerOf(handle, input);
+        const result = await cancelWhileHeld(handle, proxy, 'upload');
+        assert.ok(answered(proxy, 'DELETE', 202), 'cleanup did not delete the input container');
+        const left = await h.azure.storage.blobService.getContainerClient(inputContainer).exists();
+        await record(
+          handle,
+          before,
+          "cancel signal while Azurite holds the upload's first request",
+          `${result.status}; input container ${left ? 'CREATED AGAIN' : 'not created again'}`,
+        );
+        assert.equal(left, false, `input container ${inputContainer} created again after cleanup`);
+      },
+    );
   });
 
   // The manifests go into the run's output container, and each write creates it if need be:
@@ -268,46 +296,31 @@ describe('service faults during a run', () => {
       // The container is named after the run, unknown until it has started: matched by name.
       const create = new RegExp(`/${step.name}-[^/?]*-output\\?restype=container`);
       let creates = 0;
-      const proxy = await startHoldingProxy({
-        targetPort: Number(new URL(h.config.storage.blobUrl).port),
-        holdMs: 1500,
-        hold: (request) =>
-          request.method === 'PUT' && create.test(request.url ?? '') && ++creates === step.nth,
-      });
-      await h.restartWorker({ AZURITE_BLOB_PORT: String(proxy.port) });
-      try {
+      const hold = (request: http.IncomingMessage) =>
+        request.method === 'PUT' && create.test(request.url ?? '') && ++creates === step.nth;
+      await throughProxy({ holdMs: 1500, hold }, async (proxy) => {
         const handle = await h.startRun(step.name, input);
         const { outputContainer } = planTranscode(
           handle.workflowId,
           input,
           handle.firstExecutionRunId,
         );
-        await h.waitFor(handle, 'the manifest’s container request held', () => proxy.held > 0);
-        await handle.signal(cancelSignal, { reason: `cancelled during the ${step.what}` });
-        const result = await handle.result();
-        assert.equal(result.status, 'cancelled', result.message);
-        for (let i = 0; i < 100 && proxy.heldAnswered === 0; i++) await sleep(100);
-        assert.equal(proxy.heldAnswered, 1, 'the held request never landed');
+        const result = await cancelWhileHeld(handle, proxy, `${step.what}’s manifest container`);
         const container = h.azure.storage.blobService.getContainerClient(outputContainer);
         const left = await container.exists();
         const blobs = left ? await h.outputBlobs(outputContainer) : [];
-        await recordRunOutcome(FILE, {
-          scenario: `cancel signal while Azurite holds the create of the ${step.what}’s manifest container`,
-          batchUrl: h.config.batch.url,
-          batch: h.azure.batch,
+        await record(
+          handle,
           before,
-          run: h.resourcesOf(handle),
-          note: `${result.status}; output container ${left ? `LEFT BEHIND (${blobs.join()})` : 'deleted'}`,
-        });
+          `cancel signal while Azurite holds the create of the ${step.what}’s manifest container`,
+          `${result.status}; output container ${left ? `LEFT BEHIND (${blobs.join()})` : 'deleted'}`,
+        );
         assert.equal(
           left,
           false,
           `output container ${outputContainer} left behind: ${blobs.join()}`,
         );
-      } finally {
-        await h.restartWorker();
-        await proxy.stop();
-      }
+      });
     });
   }
 
@@ -317,26 +330,16 @@ describe('service faults during a run', () => {
     // Tasks download their inputs with the URLs the worker makes, so through this proxy too: it
     // answers the first download of an input (a GET of a blob, not a listing) itself, with 503.
     let inputContainer = '';
-    const proxy = await startHoldingProxy({
-      targetPort: Number(new URL(h.config.storage.blobUrl).port),
-      holdMs: 0,
-      hold: () => false,
-      refuse: (request) =>
-        proxy.refused === 0 &&
-        inputContainer !== '' &&
-        request.method === 'GET' &&
-        (request.url ?? '').includes(`/${inputContainer}/`)
-          ? 503
-          : undefined,
-    });
-    await h.restartWorker({ AZURITE_BLOB_PORT: String(proxy.port) });
-    try {
+    const refuse = (request: http.IncomingMessage, proxy: HoldingProxy) =>
+      proxy.refused === 0 &&
+      inputContainer !== '' &&
+      request.method === 'GET' &&
+      (request.url ?? '').includes(`/${inputContainer}/`)
+        ? 503
+        : undefined;
+    await throughProxy({ refuse }, async (proxy) => {
       const handle = await h.startRun('busy-download', input);
-      inputContainer = planTranscode(
-        handle.workflowId,
-        input,
-        handle.firstExecutionRunId,
-      ).inputContainer;
+      inputContainer = inputContainerOf(handle, input);
       const result = await handle.result();
       assert.equal(proxy.refused, 1, 'no download was refused');
       assert.equal(result.tasksRetried, 1, `tried again: ${result.tasksRetried ?? 0}`);
@@ -348,10 +351,7 @@ describe('service faults during a run', () => {
         result,
         4,
       );
-    } finally {
-      await h.restartWorker();
-      await proxy.stop();
-    }
+    });
   });
 
   test('a low-priority node preempted while running tasks (its tasks requeued)', async () => {

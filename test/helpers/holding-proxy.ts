@@ -17,18 +17,23 @@ export interface HoldingProxy {
   stop(): Promise<void>;
 }
 
-export async function startHoldingProxy(options: {
-  targetPort: number;
-  hold: (request: http.IncomingMessage) => boolean;
-  holdMs: number;
+/** Which requests the proxy holds or refuses: each rule sees the request and the proxy so far. */
+export interface ProxyRules {
+  hold?: (request: http.IncomingMessage, proxy: HoldingProxy) => boolean;
+  /** How long a held request waits at most. */
+  holdMs?: number;
   /** When given, a held request goes on once this settles (or after holdMs, if sooner). */
   release?: () => Promise<void>;
   /** A status to answer with instead of the service (503: Storage's ServerBusy). */
-  refuse?: (request: http.IncomingMessage) => number | undefined;
-}): Promise<HoldingProxy> {
-  const { targetPort, hold, holdMs, release, refuse } = options;
+  refuse?: (request: http.IncomingMessage, proxy: HoldingProxy) => number | undefined;
+}
+
+export async function startHoldingProxy(
+  options: ProxyRules & { targetPort: number },
+): Promise<HoldingProxy> {
+  const { targetPort, hold, holdMs = 0, release, refuse } = options;
   const server = http.createServer((request, response) => {
-    const refusal = refuse?.(request);
+    const refusal = refuse?.(request, proxy);
     if (refusal !== undefined) {
       proxy.refused++;
       const code = refusal === 503 ? 'ServerBusy' : 'InternalError';
@@ -40,7 +45,7 @@ export async function startHoldingProxy(options: {
       );
       return;
     }
-    const held = hold(request);
+    const held = hold?.(request, proxy) ?? false;
     if (held) proxy.held++;
     const passOn = () => {
       const upstream = http.request(

@@ -54,6 +54,19 @@ const EXPECTED = [
   'v9-select-settles',
 ];
 
+/** The patches of the task-watch fixtures from v6 on, each version one more than the one before. */
+const V6_WATCH_PATCHES = [
+  'manifest',
+  'pool-beside-select',
+  'creations-settle',
+  'pool-fits-work',
+  'pool-follows-queue',
+  'tasks-follow-upload',
+  'tasks-watched-in-activity',
+];
+const V7_WATCH_PATCHES = [...V6_WATCH_PATCHES, 'containers-settle'];
+const V8_WATCH_PATCHES = [...V7_WATCH_PATCHES, 'inspect-settles'];
+
 /** The patches each fixture of the current code went through: the new paths it guards. */
 const NEW_PATH_PATCHES: Record<string, string[]> = {
   'v2-succeeded': ['manifest', 'incremental', 'pool-fits-work', 'pool-follows-queue'],
@@ -70,62 +83,17 @@ const NEW_PATH_PATCHES: Record<string, string[]> = {
     'tasks-watched-in-activity',
   ],
   'v4-cancelled-in-watch': ['tasks-follow-upload', 'tasks-watched-in-activity'],
-  'v5-pool-beside-select': [
-    'manifest',
-    'pool-beside-select',
-    'pool-fits-work',
-    'pool-follows-queue',
-    'tasks-follow-upload',
-    'tasks-watched-in-activity',
-  ],
+  'v5-pool-beside-select': V6_WATCH_PATCHES.filter((p) => p !== 'creations-settle'),
   'v5-cancelled-in-watch': [
     'pool-beside-select',
     'tasks-follow-upload',
     'tasks-watched-in-activity',
   ],
-  'v6-pool-beside-select': [
-    'manifest',
-    'pool-beside-select',
-    'creations-settle',
-    'pool-fits-work',
-    'pool-follows-queue',
-    'tasks-follow-upload',
-    'tasks-watched-in-activity',
-  ],
+  'v6-pool-beside-select': V6_WATCH_PATCHES,
   'v6-cancelled-while-pool-created': ['pool-beside-select', 'creations-settle'],
-  'v7-containers-settle': [
-    'manifest',
-    'pool-beside-select',
-    'creations-settle',
-    'containers-settle',
-    'pool-fits-work',
-    'pool-follows-queue',
-    'tasks-follow-upload',
-    'tasks-watched-in-activity',
-  ],
-  'v8-inspect-settles': [
-    'manifest',
-    'inspect-settles',
-    'pool-beside-select',
-    'creations-settle',
-    'containers-settle',
-    'pool-fits-work',
-    'pool-follows-queue',
-    'tasks-follow-upload',
-    'tasks-watched-in-activity',
-  ],
-  'v9-select-settles': [
-    'manifest',
-    'inspect-settles',
-    'pool-beside-select',
-    'select-settles',
-    'creations-settle',
-    'containers-settle',
-    'pool-fits-work',
-    'pool-follows-queue',
-    'tasks-follow-upload',
-    'tasks-watched-in-activity',
-  ],
+  'v7-containers-settle': V7_WATCH_PATCHES,
+  'v8-inspect-settles': V8_WATCH_PATCHES,
+  'v9-select-settles': [...V8_WATCH_PATCHES, 'select-settles'],
 };
 
 /** Patch ids of a history's markers (`patched()` records `{ id, deprecated }`). */
