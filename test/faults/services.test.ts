@@ -324,35 +324,44 @@ describe('service faults during a run', () => {
     });
   }
 
-  test('storage busy (503) for one task’s input download: the task is tried again, the run succeeds', async () => {
-    const before = await h.stats();
-    const input: TranscodeInput = { input: { localDir: clips }, pool };
-    // Tasks download their inputs with the URLs the worker makes, so through this proxy too: it
-    // answers the first download of an input (a GET of a blob, not a listing) itself, with 503.
-    let inputContainer = '';
-    const refuse = (request: http.IncomingMessage, proxy: HoldingProxy) =>
-      proxy.refused === 0 &&
-      inputContainer !== '' &&
-      request.method === 'GET' &&
-      (request.url ?? '').includes(`/${inputContainer}/`)
-        ? 503
-        : undefined;
-    await throughProxy({ refuse }, async (proxy) => {
-      const handle = await h.startRun('busy-download', input);
-      inputContainer = inputContainerOf(handle, input);
-      const result = await handle.result();
-      assert.equal(proxy.refused, 1, 'no download was refused');
-      assert.equal(result.tasksRetried, 1, `tried again: ${result.tasksRetried ?? 0}`);
-      await h.assertCleanRun(
-        FILE,
-        'Storage answers 503 to one task’s input download (the task tried again)',
-        before,
-        handle,
-        result,
-        4,
-      );
+  // Tasks move their files with the URLs the worker makes, so through the proxy too: it answers
+  // one task's first transfer itself, with 503 (ServerBusy). Downloads are GETs of input blobs
+  // (not listings); uploads are PUTs of outputs (not the run's own blobs under _runs/).
+  for (const transfer of [
+    { what: 'input download', name: 'busy-download', method: 'GET', container: 'input' },
+    { what: 'output upload', name: 'busy-upload', method: 'PUT', container: 'output' },
+  ] as const) {
+    test(`storage busy (503) for one task’s ${transfer.what}: the task is tried again, the run succeeds`, async () => {
+      const before = await h.stats();
+      const input: TranscodeInput = { input: { localDir: clips }, pool };
+      let container = '';
+      const refuse = (request: http.IncomingMessage, proxy: HoldingProxy) => {
+        const url = request.url ?? '';
+        const mine =
+          container !== '' &&
+          request.method === transfer.method &&
+          url.includes(`/${container}/`) &&
+          !url.includes(`/${container}/_runs`);
+        return proxy.refused === 0 && mine ? 503 : undefined;
+      };
+      await throughProxy({ refuse }, async (proxy) => {
+        const handle = await h.startRun(transfer.name, input);
+        const plan = planTranscode(handle.workflowId, input, handle.firstExecutionRunId);
+        container = transfer.container === 'input' ? plan.inputContainer : plan.outputContainer;
+        const result = await handle.result();
+        assert.equal(proxy.refused, 1, `no ${transfer.what} was refused`);
+        assert.equal(result.tasksRetried, 1, `tried again: ${result.tasksRetried ?? 0}`);
+        await h.assertCleanRun(
+          FILE,
+          `Storage answers 503 to one task’s ${transfer.what} (the task tried again)`,
+          before,
+          handle,
+          result,
+          4,
+        );
+      });
     });
-  });
+  }
 
   test('a low-priority node preempted while running tasks (its tasks requeued)', async () => {
     const before = await h.stats();
