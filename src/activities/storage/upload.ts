@@ -44,9 +44,9 @@ export function createUploadActivities(clients: StorageClients) {
       const files = args.manifest
         ? await readWholeManifest<InputFile>(blobService, args.manifest)
         : (args.files ?? []);
-      // The container is the containers step's (ensureContainers, before this one): created
-      // here too, a create still on its way when a cancel's cleanup has deleted the container
-      // would land after it and leave the container behind.
+      // The container is the containers step's (ensureContainers, before this one). Were it
+      // created here too, a create still on its way when a cancel's cleanup has deleted the
+      // container would land after it and leave the container behind.
       const container = blobService.getContainerClient(args.container);
       // What is already stored, in one listing (not one request per file): name → MD5.
       const stored = new Map<string, Buffer>();

@@ -43,33 +43,26 @@ export interface ActivityStubs {
   onQueue: (taskQueue: string, kind: StubKind, summary: string, waitMs: number) => Activities;
 }
 
+/** The same options, but once cancelled the call settles only when its attempt has ended. */
+function settled(options: ActivityOptions): ActivityOptions {
+  return { ...options, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
+}
+
 export function activityStubs(plan: TranscodePlan): ActivityStubs {
-  const options: Record<StubKind, ActivityOptions> = {
-    quick: {
-      startToCloseTimeout: plan.polling.callTimeoutMs,
-      scheduleToCloseTimeout: '30 minutes',
-    },
-    long: {
-      startToCloseTimeout: '4 hours',
-      heartbeatTimeout: plan.polling.heartbeatTimeoutMs,
-      scheduleToCloseTimeout: '8 hours',
-    },
-    longSettled: {
-      startToCloseTimeout: '4 hours',
-      heartbeatTimeout: plan.polling.heartbeatTimeoutMs,
-      scheduleToCloseTimeout: '8 hours',
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    },
+  const quick: ActivityOptions = {
+    startToCloseTimeout: plan.polling.callTimeoutMs,
+    scheduleToCloseTimeout: '30 minutes',
   };
+  const long: ActivityOptions = {
+    startToCloseTimeout: '4 hours',
+    heartbeatTimeout: plan.polling.heartbeatTimeoutMs,
+    scheduleToCloseTimeout: '8 hours',
+  };
+  const options: Record<StubKind, ActivityOptions> = { quick, long, longSettled: settled(long) };
   return {
-    quick: (summary) => activities({ ...options.quick, summary }),
-    quickSettled: (summary) =>
-      activities({
-        ...options.quick,
-        cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-        summary,
-      }),
-    long: (summary) => activities({ ...options.long, summary }),
+    quick: (summary) => activities({ ...quick, summary }),
+    quickSettled: (summary) => activities({ ...settled(quick), summary }),
+    long: (summary) => activities({ ...long, summary }),
     longSettled: (summary) => activities({ ...options.longSettled, summary }),
     onQueue: (taskQueue, kind, summary, waitMs) =>
       activities({ ...options[kind], taskQueue, scheduleToStartTimeout: waitMs, summary }),
