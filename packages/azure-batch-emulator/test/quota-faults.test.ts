@@ -202,7 +202,7 @@ describe('quota, faults, preemption and the control plane', () => {
     assert.equal(stats.live.jobs, 1);
     assert.ok(stats.operations.Pool_Get['200'] > 100);
     const res = await admin('reset', { method: 'POST' });
-    assert.equal(res.status, 200);
+    assert.equal(res.status, 200, await res.clone().text());
     const after = emu.stats();
     assert.deepEqual(after.created, { pools: 0, jobs: 0, tasks: 0 });
     assert.deepEqual(after.operations, {});

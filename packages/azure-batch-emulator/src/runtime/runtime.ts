@@ -150,7 +150,8 @@ export class Runtime {
   /** Stops all activity and removes every node directory. */
   async reset(): Promise<void> {
     await this.stop();
-    await rm(join(this.options.dataDir, 'nodes'), { recursive: true, force: true });
+    // Retried as the allocator's wipe is: a node's files may still be being written or removed.
+    await rm(join(this.options.dataDir, 'nodes'), { recursive: true, force: true, maxRetries: 3 });
     this.scheduler.resume();
   }
 }
