@@ -13,6 +13,8 @@ export async function idealXargs(
   files: string[],
   outDir: string,
   parallel: number,
+  /** The CPUs to run on (a taskset list), as the tasks compared with it; unset, any. */
+  cpus?: string,
 ): Promise<number> {
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
@@ -20,14 +22,12 @@ export async function idealXargs(
     'f=${0##*/}; ffmpeg -hide_banner -nostdin -y -i "$0" "$OUT/${f%.*}.mp3" 2>"$OUT/${f%.*}.stderr.txt"';
   const started = process.hrtime.bigint();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(
-      'xargs',
-      ['-0', '-n', '1', '-P', String(parallel), '/bin/bash', '-c', script],
-      {
-        env: { ...process.env, OUT: outDir },
-        stdio: ['pipe', 'ignore', 'pipe'],
-      },
-    );
+    const xargs = ['xargs', '-0', '-n', '1', '-P', String(parallel), '/bin/bash', '-c', script];
+    const [command, ...args] = cpus ? ['taskset', '-c', cpus, ...xargs] : xargs;
+    const child = spawn(command, args, {
+      env: { ...process.env, OUT: outDir },
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
     child.on('error', reject);

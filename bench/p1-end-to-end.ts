@@ -5,7 +5,8 @@
 // warm-up run goes first, as a long-lived worker has served runs before.
 import fs from 'node:fs';
 import path from 'node:path';
-import { measure, type BenchEnv } from './harness';
+import { cpuSplit, pinProcess, type CpuSplit } from './cpu-split';
+import { measure, startBenchEnv, type BenchEnv } from './harness';
 import { runDirect } from './direct';
 import { idealXargs } from './ideal';
 import { makeClips } from './inputs';
@@ -22,19 +23,29 @@ export const SLOW_POLLING: TranscodeInput['polling'] = { minIntervalSeconds: 1 }
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 const e2e = (r: MeasuredRun) => r.outputsVerifiedMs - r.startMs;
 
-export async function benchEndToEnd(
+/** The clips, and where the tasks run: any CPU, or the nodes' CPUs apart from the stack's. */
+interface Workload {
+  dir: string;
+  files: string[];
+  split?: CpuSplit;
+}
+
+/** P1 measured with one placement: every run on the env's stack, the ideal on the same CPUs. */
+async function endToEnd(
   env: BenchEnv,
   sizes: BenchSizes['p1'],
-  say: (s: string) => void,
+  { dir, files, split }: Workload,
+  report: (s: string) => void,
 ) {
+  const say = (line: string) =>
+    report(split ? line.replace(/^P1: /, `P1 (tasks on CPU ${split.nodes}): `) : line);
   const slots = sizes.nodes * sizes.slotsPerNode;
-  const dir = env.scratch('p1-clips');
-  say(`P1: making ${sizes.clips} clips of ${sizes.clipSeconds} s`);
-  const files = await makeClips(dir, sizes.clips, sizes.clipSeconds);
   const idealOut = env.scratch('p1-ideal');
   const ideal = (n: number) => {
     say(`P1: ideal ${n} of 2 (xargs -P ${slots})`);
-    return measure(env, () => idealXargs(files, path.join(idealOut, String(n)), slots));
+    return measure(env, () =>
+      idealXargs(files, path.join(idealOut, String(n)), slots, split?.nodes),
+    );
   };
   const workflow = (label: string, polling?: TranscodeInput['polling']) => {
     say(`P1: workflow (${label}), ${sizes.nodes} nodes x ${sizes.slotsPerNode} slot(s)`);
@@ -145,6 +156,59 @@ export async function benchEndToEnd(
       },
     },
   };
+}
+
+/**
+ * P1 twice: with the tasks on any CPU (the stack's CPU then lands on the cores ffmpeg fills),
+ * and with the tasks on CPUs of their own, apart from the stack's, as a node's tasks are on
+ * Azure (bench/cpu-split.ts). The second is the headline where the machine can split; the first
+ * is kept beside it as `sharedCores`.
+ */
+export async function benchEndToEnd(
+  env: BenchEnv,
+  sizes: BenchSizes['p1'],
+  say: (s: string) => void,
+) {
+  const dir = env.scratch('p1-clips');
+  say(`P1: making ${sizes.clips} clips of ${sizes.clipSeconds} s`);
+  const files = await makeClips(dir, sizes.clips, sizes.clipSeconds);
+  const shared = await endToEnd(env, sizes, { dir, files }, say);
+  const sharedCores = {
+    note: 'the tasks on any CPU, beside the stack',
+    ratio: shared.ratio,
+    e2eMs: shared.e2eMs,
+    idealMs: shared.idealMs,
+    directRatio: shared.profile.direct.ratio,
+    cpuMs: shared.profile.cpuMs,
+    othersCpu: shared.othersCpu,
+  };
+  const split = cpuSplit();
+  if (!split) {
+    return {
+      ...shared,
+      apart: false,
+      placement: 'the tasks on any CPU: one CPU, or no taskset',
+      sharedCores,
+    };
+  }
+  say(`P1: the tasks on CPU ${split.nodes}, the stack on CPU ${split.stack} (a stack of its own)`);
+  pinProcess(process.pid, split.stack);
+  try {
+    const own = await startBenchEnv({ nodeCpus: split.nodes });
+    try {
+      const apart = await endToEnd(own, sizes, { dir, files, split }, say);
+      return {
+        ...apart,
+        apart: true,
+        placement: `the tasks and the ideal on CPU ${split.nodes}; Temporal, Azurite, the emulator's service, the worker and the bench on CPU ${split.stack}`,
+        sharedCores,
+      };
+    } finally {
+      await own.stop();
+    }
+  } finally {
+    pinProcess(process.pid, split.all);
+  }
 }
 
 export type P1Figures = Awaited<ReturnType<typeof benchEndToEnd>>;

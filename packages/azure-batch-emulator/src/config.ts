@@ -62,6 +62,12 @@ export interface EmulatorOptions {
    * and its connection closed; default 10 s.
    */
   requestTimeoutMs?: number;
+  /**
+   * The CPUs task processes run on (a taskset list such as `1` or `2-3`); unset, any CPU. On
+   * Azure a node's tasks have the node's cores to themselves, while the Batch service, Storage
+   * and the orchestrator run elsewhere: this keeps them apart on one machine too. Needs taskset.
+   */
+  nodeCpus?: string;
   /** Receives one line per notable event; silent by default. */
   log?: (line: string) => void;
 }
@@ -81,6 +87,7 @@ export interface ResolvedOptions {
   faults: Partial<FaultSettings>;
   persistDebounceMs: number;
   requestTimeoutMs: number;
+  nodeCpus?: string;
   log: (line: string) => void;
 }
 
@@ -92,6 +99,18 @@ function envFaults(): Partial<FaultSettings> {
   } catch {
     throw new Error(`BATCH_EMULATOR_FAULTS is not valid JSON: ${raw}`);
   }
+}
+
+/** A taskset CPU list (`1`, `0,2`, `2-3`), or a clear error naming what was given. */
+function cpuList(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const list = raw.trim();
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(list)) {
+    throw new Error(
+      `node CPUs ${JSON.stringify(raw)} is not a CPU list: give CPU numbers and ranges such as 1, 0,2 or 2-3 (BATCH_EMULATOR_NODE_CPUS, --node-cpus)`,
+    );
+  }
+  return list;
 }
 
 export function resolveOptions(opts: EmulatorOptions): ResolvedOptions {
@@ -111,6 +130,7 @@ export function resolveOptions(opts: EmulatorOptions): ResolvedOptions {
     faults: { ...envFaults(), ...(opts.faults ?? {}) },
     persistDebounceMs: opts.persistDebounceMs ?? 250,
     requestTimeoutMs: Math.max(100, opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+    nodeCpus: cpuList(opts.nodeCpus),
     log: opts.log ?? (() => undefined),
   };
 }

@@ -31,6 +31,7 @@ interface CliOptions {
   coreQuota?: number;
   lowPriorityCoreQuota?: number;
   requestTimeoutMs?: number;
+  nodeCpus?: string;
   verbose?: boolean;
   trustedTokenKey?: string;
   tokenIssuer?: string;
@@ -69,6 +70,10 @@ async function main(): Promise<void> {
       'time a client may take to send a request before a 408 (env BATCH_EMULATOR_REQUEST_TIMEOUT_MS)',
       integer,
     )
+    .option(
+      '--node-cpus <list>',
+      'run task processes on these CPUs only, e.g. 1 or 2-3, as nodes have cores of their own (env BATCH_EMULATOR_NODE_CPUS; needs taskset)',
+    )
     .option('--verbose', 'log runtime events to stderr')
     .option(
       '--trusted-token-key <file>',
@@ -95,6 +100,7 @@ async function main(): Promise<void> {
     lowPriorityCoreQuota:
       o.lowPriorityCoreQuota ?? envInt('BATCH_EMULATOR_LOW_PRIORITY_CORE_QUOTA'),
     requestTimeoutMs: o.requestTimeoutMs ?? envInt('BATCH_EMULATOR_REQUEST_TIMEOUT_MS'),
+    nodeCpus: o.nodeCpus ?? process.env.BATCH_EMULATOR_NODE_CPUS,
     tokenTrust: tokenTrust(o),
     log: o.verbose ? (line) => console.error(line) : undefined,
   });

@@ -11,6 +11,7 @@ import { FaultInjector } from './faults';
 import { buildRoutes } from './handlers/routes';
 import { buildPipeline } from './pipeline';
 import { newContext } from './pipeline/context';
+import { launcher } from './runtime/launcher';
 import { Runtime } from './runtime/runtime';
 import { Stats, type StatsSnapshot } from './stats';
 import { MemoryStore, replayJournal, type StoreSnapshot } from './store/memory-store';
@@ -99,6 +100,7 @@ export class BatchEmulatorServer implements AdminTarget {
   }
 
   async start(): Promise<void> {
+    if (this.options.nodeCpus) launcher.placeOn(this.options.nodeCpus);
     mkdirSync(this.options.dataDir, { recursive: true });
     const saved = this.persistence.load();
     if (saved) {

@@ -53,4 +53,20 @@ describe('the emulator program', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
+
+  it('refuses node CPUs that are not a CPU list, saying what it was given and what to give', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', MAIN, '--data-dir', join(dir, 'refused')],
+      {
+        env: { ...process.env, BATCH_EMULATOR_PORT: '0', BATCH_EMULATOR_NODE_CPUS: 'the second' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 1);
+    assert.match(stderr, /node CPUs "the second" is not a CPU list: give CPU numbers and ranges/);
+  });
 });

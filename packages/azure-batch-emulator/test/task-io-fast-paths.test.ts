@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, describe, it } from 'node:test';
+import { launcher } from '../src/runtime/launcher';
 import { createFileOf, openFileOf } from '../src/runtime/owned-files';
 import { ProcessTable } from '../src/runtime/process';
 import { resolveTaskUsers, runAs } from '../src/runtime/task-user';
@@ -135,5 +136,17 @@ describe('the launcher', () => {
     await table.killAll();
     assert.equal(table.count, 0);
     assert.throws(() => process.kill(pid, 0), /ESRCH/);
+  });
+
+  // Last: it places the process-wide launcher, which the tests above must not see.
+  it('runs task processes on the CPUs it is placed on, and refuses CPUs this machine lacks', async () => {
+    const allowed = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    // The last CPU this process may use: with two or more, not the whole set.
+    const last = allowed![1].split(/[,-]/).pop()!;
+    assert.throws(() => launcher.placeOn('4095'), /cannot run task processes on CPUs 4095: /);
+    launcher.placeOn(last);
+    const r = await table.run(spec(['/bin/sh', '-c', 'grep Cpus_allowed_list /proc/self/status']));
+    assert.deepEqual(r, { kind: 'exited', exitCode: 0 });
+    assert.equal(readFileSync(join(dir, 'stdout.txt'), 'utf8'), `Cpus_allowed_list:\t${last}\n`);
   });
 });

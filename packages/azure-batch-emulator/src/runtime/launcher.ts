@@ -2,7 +2,7 @@
 // process, started on first use) rather than by the emulator itself: fork/exec costs in
 // proportion to the forking process's memory, and the emulator's is several times the
 // launcher's. It runs as the emulator's user, so it can give a task its user as before.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { LAUNCHER_SOURCE } from './launcher-source';
 
@@ -29,6 +29,29 @@ class Launcher {
   private child: ChildProcess | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Listener>();
+  /** The CPUs the launcher, and so every task it starts, may run on; unset, any. */
+  private cpus: string | undefined;
+
+  /**
+   * Task processes from now on run on `cpus` only (a taskset list): the launcher is started
+   * under taskset, and its children inherit its CPUs. Checked here, so that a list this machine
+   * cannot honour, or a missing taskset, stops the emulator's start with the reason.
+   */
+  placeOn(cpus: string): void {
+    const probe = spawnSync('taskset', ['-c', cpus, 'true'], { encoding: 'utf8' });
+    if (probe.error || probe.status !== 0) {
+      const why = probe.error
+        ? `${probe.error.message} (taskset comes with util-linux)`
+        : probe.stderr.trim();
+      throw new Error(`cannot run task processes on CPUs ${cpus}: ${why}`);
+    }
+    this.cpus = cpus;
+    // A launcher already running keeps its CPUs: the next task starts a new one.
+    if (this.child && this.pending.size === 0) {
+      this.child.stdin?.end();
+      this.child = undefined;
+    }
+  }
 
   launch(req: LaunchRequest, listener: Listener): void {
     const child = this.child ?? this.start();
@@ -41,7 +64,9 @@ class Launcher {
   }
 
   private start(): ChildProcess {
-    const child = spawn(process.execPath, ['-e', LAUNCHER_SOURCE], {
+    const argv = [process.execPath, '-e', LAUNCHER_SOURCE];
+    const [command, ...args] = this.cpus ? ['taskset', '-c', this.cpus, ...argv] : argv;
+    const child = spawn(command, args, {
       cwd: '/',
       // Nothing of the emulator's environment (NODE_OPTIONS, credentials): tasks get theirs.
       env: {},
