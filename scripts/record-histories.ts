@@ -314,11 +314,20 @@ const V8_SCENARIOS: Scenario[] = [
   ),
 ];
 
-/** The current code's paths: the selection (which writes its manifest) is waited for too. */
+/** The selection (which writes its manifest) is waited for too. */
 const V9_SCENARIOS: Scenario[] = [
   taskWatchScenario(
     'v9-select-settles',
     'as v8-inspect-settles, the selection waited for as well when cancelled',
+    true,
+  ),
+];
+
+/** The current code's paths: the upload (which publishes its progress) is waited for too. */
+const V10_SCENARIOS: Scenario[] = [
+  taskWatchScenario(
+    'v10-upload-settles',
+    'as v9-select-settles, the upload waited for as well when cancelled',
   ),
 ];
 
@@ -400,6 +409,7 @@ const SCENARIOS: Scenario[] = [
   ...V7_SCENARIOS,
   ...V8_SCENARIOS,
   ...V9_SCENARIOS,
+  ...V10_SCENARIOS,
 ];
 
 /** Strings that must never be in a fixture: the accounts' keys and any SAS signature. */

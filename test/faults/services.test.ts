@@ -12,7 +12,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSampleClips } from '../../src/demo/samples';
 import { startAzurite } from '../../src/stack/azurite';
 import { startTemporal } from '../../src/stack/temporal';
-import { cancelSignal, planTranscode, type TranscodeInput } from '../../src/transcode';
+import {
+  cancelSignal,
+  planTranscode,
+  RUN_BLOB_PREFIX,
+  UPLOAD_PROGRESS_FILE,
+  type TranscodeInput,
+} from '../../src/transcode';
 import {
   FaultHarness,
   recordRunOutcome,
@@ -323,6 +329,92 @@ describe('service faults during a run', () => {
       });
     });
   }
+
+  test('the cancel signal while the upload publishes its progress, outputs stored: no run blob is left in the kept output container', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svc-progress-'));
+    for (let i = 0; i < 16; i++) {
+      fs.writeFileSync(path.join(dir, `f-${String(i).padStart(2, '0')}.bin`), `file ${i}\n`);
+    }
+    const before = await h.stats();
+    const input: TranscodeInput = {
+      input: { localDir: dir, pattern: '*.bin' },
+      output: { extension: 'out', commandTemplate: '/bin/bash -c "cp {input} {output}"' },
+      pool,
+    };
+    let containers: { input: string; output: string } | undefined;
+    let proxyNow: HoldingProxy | undefined;
+    let progressHeld = false;
+    const progressDeleted = () =>
+      proxyNow?.answered.some(
+        (a) =>
+          a.method === 'DELETE' &&
+          a.url.includes(`/${RUN_BLOB_PREFIX}`) &&
+          a.url.includes(UPLOAD_PROGRESS_FILE),
+      ) ?? false;
+    const outputStored = () =>
+      proxyNow?.answered.some(
+        (a) =>
+          a.method === 'PUT' &&
+          a.status === 201 &&
+          containers !== undefined &&
+          a.url.includes(`/${containers.output}/`) &&
+          !a.url.includes(`/${containers.output}/${RUN_BLOB_PREFIX}`),
+      ) ?? false;
+    // The upload stores four files, then the rest wait until a task has stored its output; the
+    // first progress write after that is held until cleanup has deleted the progress blob, or
+    // for 1.5 s: well within the heartbeat timeout, so the upload is still alive meanwhile.
+    const laterInput = (request: http.IncomingMessage) =>
+      request.method === 'PUT' &&
+      containers !== undefined &&
+      (request.url ?? '').includes(`/${containers.input}/f-`) &&
+      !/\/f-0[0-3]\.bin/.test(request.url ?? '');
+    const progressWrite = (request: http.IncomingMessage) =>
+      request.method === 'PUT' &&
+      (request.url ?? '').includes(`/${RUN_BLOB_PREFIX}`) &&
+      (request.url ?? '').includes(UPLOAD_PROGRESS_FILE);
+    await throughProxy(
+      {
+        holdMs: 10_000,
+        hold: (request) => {
+          if (laterInput(request)) return true;
+          if (progressHeld || !progressWrite(request) || !outputStored()) return false;
+          progressHeld = true;
+          return true;
+        },
+        release: async (request) => {
+          const heldAt = Date.now();
+          const until = progressWrite(request)
+            ? () => progressDeleted() || Date.now() - heldAt > 1500
+            : outputStored;
+          while (!until()) await sleep(20);
+        },
+      },
+      async (proxy) => {
+        proxyNow = proxy;
+        const handle = await h.startRun('cancel-while-progress-written', input);
+        const plan = planTranscode(handle.workflowId, input, handle.firstExecutionRunId);
+        containers = { input: plan.inputContainer, output: plan.outputContainer };
+        await h.waitFor(handle, 'a progress write held', () => progressHeld, 30_000);
+        await handle.signal(cancelSignal, { reason: 'cancelled while a progress write is held' });
+        const result = await handle.result();
+        assert.equal(result.status, 'cancelled', result.message);
+        for (let i = 0; i < 100 && proxy.heldAnswered < proxy.held; i++) await sleep(100);
+        assert.equal(proxy.heldAnswered, proxy.held, 'a held request never landed');
+        // Whatever the upload still had on its way has landed or failed by now.
+        await sleep(1000);
+        const blobs = await h.outputBlobs(plan.outputContainer);
+        const left = blobs.filter((name) => name.startsWith(RUN_BLOB_PREFIX));
+        await record(
+          handle,
+          before,
+          "cancel signal while Azurite holds the upload's progress write, outputs stored",
+          `${result.status}; ${blobs.length - left.length} output(s) kept; run blobs ${left.length > 0 ? `LEFT: ${left.join()}` : 'none left'}`,
+        );
+        assert.ok(blobs.length > left.length, `no output was kept: ${blobs.join()}`);
+        assert.deepEqual(left, [], `run blobs left in ${plan.outputContainer}`);
+      },
+    );
+  });
 
   // Tasks move their files with the URLs the worker makes, so through the proxy too: it answers
   // one task's first transfer itself, with 503 (ServerBusy). Downloads are GETs of input blobs

@@ -23,7 +23,7 @@ export interface ProxyRules {
   /** How long a held request waits at most. */
   holdMs?: number;
   /** When given, a held request goes on once this settles (or after holdMs, if sooner). */
-  release?: () => Promise<void>;
+  release?: (request: http.IncomingMessage) => Promise<void>;
   /** A status to answer with instead of the service (503: Storage's ServerBusy). */
   refuse?: (request: http.IncomingMessage, proxy: HoldingProxy) => number | undefined;
 }
@@ -79,7 +79,7 @@ export async function startHoldingProxy(
       gone = true;
     };
     setTimeout(once, holdMs);
-    release?.().then(once, once);
+    release?.(request).then(once, once);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const proxy: HoldingProxy = {

@@ -38,6 +38,7 @@ const EXPECTED = [
   'continued-as-new',
   'failed-missing-folder',
   'succeeded',
+  'v10-upload-settles',
   'v2-ask-pool-idle',
   'v2-continued-as-new',
   'v2-reused',
@@ -66,6 +67,7 @@ const V6_WATCH_PATCHES = [
 ];
 const V7_WATCH_PATCHES = [...V6_WATCH_PATCHES, 'containers-settle'];
 const V8_WATCH_PATCHES = [...V7_WATCH_PATCHES, 'inspect-settles'];
+const V9_WATCH_PATCHES = [...V8_WATCH_PATCHES, 'select-settles'];
 
 /** The patches each fixture of the current code went through: the new paths it guards. */
 const NEW_PATH_PATCHES: Record<string, string[]> = {
@@ -93,7 +95,8 @@ const NEW_PATH_PATCHES: Record<string, string[]> = {
   'v6-cancelled-while-pool-created': ['pool-beside-select', 'creations-settle'],
   'v7-containers-settle': V7_WATCH_PATCHES,
   'v8-inspect-settles': V8_WATCH_PATCHES,
-  'v9-select-settles': [...V8_WATCH_PATCHES, 'select-settles'],
+  'v9-select-settles': V9_WATCH_PATCHES,
+  'v10-upload-settles': [...V9_WATCH_PATCHES, 'upload-settles'],
 };
 
 /** Patch ids of a history's markers (`patched()` records `{ id, deprecated }`). */
@@ -228,6 +231,7 @@ describe('recorded histories replay against the current workflow code', () => {
     // v7 did not wait for the inspection at cleanup; v8 does.
     assert.ok(!patchesOf('v7-containers-settle').has('inspect-settles'));
     assert.ok(!patchesOf('v8-inspect-settles').has('select-settles'));
+    assert.ok(!patchesOf('v9-select-settles').has('upload-settles'));
     // Cancelled while Batch held the pool request: the pool deleted after the request ended.
     const [cancelledEarly] = fixtures
       .find((f) => f.name === 'v6-cancelled-while-pool-created')!

@@ -48,7 +48,16 @@ export class UploadProgressPublisher {
     if (this.written < this.latest) await this.write(this.latest);
   }
 
-  /** Stops without a final write (the upload failed or was cancelled). */
+  /**
+   * Stops without a final write (the upload failed or was cancelled) and waits for a write on its
+   * way: once the upload has ended, nothing of it may land (after cleanup, say).
+   */
+  async abandon(): Promise<void> {
+    this.stop();
+    await this.writing;
+  }
+
+  /** Schedules nothing more. */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);

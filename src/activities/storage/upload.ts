@@ -122,8 +122,8 @@ export function createUploadActivities(clients: StorageClients) {
           state.bytes += file.size;
         },
         (watermark) => publisher?.advance(watermark),
-      ).catch((err: unknown) => {
-        publisher?.stop();
+      ).catch(async (err: unknown) => {
+        await publisher?.abandon();
         throw err;
       });
       await publisher?.finish(files.length);

@@ -77,6 +77,8 @@ export async function deleteManifest(run: Run): Promise<void> {
     others.push(uploadProgress.blobName);
   }
   const also = { alsoBlobNames: others.filter((name) => name !== manifest.blobName) };
+  // A cancelled upload may still publish its progress: deleted after it has stopped.
+  await run.creations.upload?.catch(() => undefined);
   await step(run, 'delete manifest', async () => {
     await run.quick('Delete the input manifest').deleteManifest({ ...manifest, ...also });
   });

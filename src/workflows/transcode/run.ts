@@ -42,11 +42,13 @@ export class Run {
   private readonly longSettled: ActivityStubs['longSettled'];
   private readonly onQueue: ActivityStubs['onQueue'];
   private taskPlans?: TaskPlan[];
-  /** This execution's requests that create the pool, the job and the containers: cleanup waits for each. */
+  /** This execution's requests that create the pool, the job and the containers, and its upload: cleanup waits for each. */
   readonly creations: {
     pool?: Promise<unknown>;
     job?: Promise<unknown>;
     containers?: Promise<unknown>;
+    /** The upload: it writes the inputs and, beside the tasks, its progress. */
+    upload?: Promise<unknown>;
   } = {};
 
   constructor(

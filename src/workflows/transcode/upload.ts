@@ -33,12 +33,22 @@ function uploadFiles(run: Run, dir: string, progress?: RunBlobRef): Promise<unkn
   const { plan, state } = run;
   // With a manifest the activity reads the file list from it; older runs carry the list.
   const files = state.manifest ? { manifest: state.manifest } : { files: state.files };
-  return run.onInputHost('long', `Upload ${run.taskCount} files`, `read ${dir}`, (activities) =>
-    activities.uploadInputs({
-      dir,
-      container: plan.inputContainer,
-      ...files,
-      ...(progress ? { progress } : {}),
-    }),
+  // Once cancelled, it settles only when its attempt has stopped, and cleanup waits for that
+  // (older runs: neither), so that nothing it writes (its published progress, in the output
+  // container) lands after cleanup.
+  const settles = patched('upload-settles');
+  const upload = run.onInputHost(
+    settles ? 'longSettled' : 'long',
+    `Upload ${run.taskCount} files`,
+    `read ${dir}`,
+    (activities) =>
+      activities.uploadInputs({
+        dir,
+        container: plan.inputContainer,
+        ...files,
+        ...(progress ? { progress } : {}),
+      }),
   );
+  if (settles) run.creations.upload = upload;
+  return upload;
 }
