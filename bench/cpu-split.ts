@@ -41,6 +41,28 @@ export function cpuSplit(): CpuSplit | undefined {
   return splitCpus(cpusOf(allowed[1]));
 }
 
+/** `pid` and every process below it (its children, theirs, ...), from /proc. */
+export function processTree(pid: number): number[] {
+  const children: number[] = [];
+  try {
+    for (const thread of fs.readdirSync(`/proc/${pid}/task`)) {
+      const list = fs.readFileSync(`/proc/${pid}/task/${thread}/children`, 'utf8');
+      children.push(...list.split(' ').filter(Boolean).map(Number));
+    }
+  } catch {
+    // Gone meanwhile: what was read counts.
+  }
+  return [pid, ...children.flatMap(processTree)];
+}
+
+/**
+ * Moves this process and every process below it (a stack it started, with their helpers) to
+ * `cpus`; processes started afterwards inherit them.
+ */
+export function pinThisProcessTree(cpus: string): void {
+  for (const pid of processTree(process.pid)) pinProcess(pid, cpus);
+}
+
 /** Moves every thread of `pid` to `cpus`; the processes it starts afterwards inherit them. */
 export function pinProcess(pid: number, cpus: string): void {
   const r = spawnSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cpus, String(pid)], {

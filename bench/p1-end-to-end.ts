@@ -5,7 +5,8 @@
 // warm-up run goes first, as a long-lived worker has served runs before.
 import fs from 'node:fs';
 import path from 'node:path';
-import { cpuSplit, pinProcess, type CpuSplit } from './cpu-split';
+import { spawnSync } from 'node:child_process';
+import { cpuSplit, pinThisProcessTree, type CpuSplit } from './cpu-split';
 import { measure, startBenchEnv, type BenchEnv } from './harness';
 import { runDirect } from './direct';
 import { idealXargs } from './ideal';
@@ -192,7 +193,10 @@ export async function benchEndToEnd(
     };
   }
   say(`P1: the tasks on CPU ${split.nodes}, the stack on CPU ${split.stack} (a stack of its own)`);
-  pinProcess(process.pid, split.stack);
+  // Nothing but the tasks on their CPUs: the bench's other stack (idle now) moves aside too, and
+  // the files the runs above wrote are flushed now rather than during the measured runs.
+  pinThisProcessTree(split.stack);
+  spawnSync('sync');
   try {
     const own = await startBenchEnv({ nodeCpus: split.nodes });
     try {
@@ -207,7 +211,7 @@ export async function benchEndToEnd(
       await own.stop();
     }
   } finally {
-    pinProcess(process.pid, split.all);
+    pinThisProcessTree(split.all);
   }
 }
 
