@@ -5,6 +5,7 @@
 // with) on one part, everything else on the other.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { childPids } from './cpu';
 
 export interface CpuSplit {
   /** Every CPU this process may use (a taskset list), to go back to. */
@@ -43,16 +44,7 @@ export function cpuSplit(): CpuSplit | undefined {
 
 /** `pid` and every process below it (its children, theirs, ...), from /proc. */
 export function processTree(pid: number): number[] {
-  const children: number[] = [];
-  try {
-    for (const thread of fs.readdirSync(`/proc/${pid}/task`)) {
-      const list = fs.readFileSync(`/proc/${pid}/task/${thread}/children`, 'utf8');
-      children.push(...list.split(' ').filter(Boolean).map(Number));
-    }
-  } catch {
-    // Gone meanwhile: what was read counts.
-  }
-  return [pid, ...children.flatMap(processTree)];
+  return [pid, ...childPids(pid).flatMap(processTree)];
 }
 
 /**

@@ -35,19 +35,26 @@ export function cpuOf(pid: number | undefined, others: ReadonlySet<number> = new
  */
 function liveChildrenMs(pid: number | undefined, others: ReadonlySet<number>): number {
   let total = 0;
+  for (const child of childPids(pid)) {
+    if (others.has(child)) continue;
+    const times = cpuOf(child, others);
+    total += times.selfMs + times.childrenMs;
+  }
+  return total;
+}
+
+/** The processes `pid` started that still run, from /proc (every thread's children). */
+export function childPids(pid: number | undefined): number[] {
+  const children: number[] = [];
   try {
     for (const thread of fs.readdirSync(`/proc/${pid}/task`)) {
-      const children = fs.readFileSync(`/proc/${pid}/task/${thread}/children`, 'utf8');
-      for (const child of children.split(' ').filter(Boolean).map(Number)) {
-        if (others.has(child)) continue;
-        const times = cpuOf(child, others);
-        total += times.selfMs + times.childrenMs;
-      }
+      const list = fs.readFileSync(`/proc/${pid}/task/${thread}/children`, 'utf8');
+      children.push(...list.split(' ').filter(Boolean).map(Number));
     }
   } catch {
     // Gone meanwhile, or no such file on this kernel: what was read counts.
   }
-  return total;
+  return children;
 }
 
 /** Busy and total CPU time of the whole machine so far, in ms (all cores), from /proc/stat. */

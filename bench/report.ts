@@ -115,7 +115,7 @@ export function figuresOf(s: SectionResults, sizes: BenchSizes): Record<FigureKe
     }),
     'p1.sharedCoresRatio': figure(s.p1?.sharedCores?.ratio, 'reported', null, {
       ...skipped('p1', s.p1),
-      ...(s.p1?.sharedCores ? { note: 'the tasks on any CPU, beside the stack' } : {}),
+      ...(s.p1?.sharedCores ? { note: s.p1.sharedCores.note } : {}),
     }),
     'p2.ratio': figure(s.p2?.ratio, '<=', 0.8, skipped('p2', s.p2)),
     'p2.floorRatio': figure(s.p2?.floor?.floorRatio, 'reported', null, {
