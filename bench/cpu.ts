@@ -1,6 +1,7 @@
 // Where the CPU went during a run: each process of the stack read from /proc/<pid>/stat, its
 // own time and its reaped children's (for the emulator, the task processes it ran), and how much
-// of the machine the other processes on it (other people's tests) took meanwhile.
+// of the machine the other processes on it (other people's tests) and the hypervisor (steal)
+// took meanwhile.
 import fs from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -57,16 +58,19 @@ export function childPids(pid: number | undefined): number[] {
   return children;
 }
 
-/** Busy and total CPU time of the whole machine so far, in ms (all cores), from /proc/stat. */
-function machineMs(): { busyMs: number; totalMs: number } {
+/**
+ * Busy, stolen and total CPU time of the whole machine so far, in ms (all cores), from
+ * /proc/stat. Stolen time is the hypervisor's (another guest ran on our core): counted apart
+ * from busy, as no process here used it.
+ */
+function machineMs(): { busyMs: number; stealMs: number; totalMs: number } {
   const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
   const ticks = fields.slice(1).map(Number);
   const total = ticks.reduce((a, b) => a + b, 0);
   const idle = ticks[3] + (ticks[4] ?? 0);
-  return {
-    busyMs: ((total - idle) * 1000) / TICKS_PER_SECOND,
-    totalMs: (total * 1000) / TICKS_PER_SECOND,
-  };
+  const steal = ticks[7] ?? 0;
+  const ms = (n: number) => (n * 1000) / TICKS_PER_SECOND;
+  return { busyMs: ms(total - idle - steal), stealMs: ms(steal), totalMs: ms(total) };
 }
 
 /**
@@ -95,10 +99,20 @@ export class CpuMeter {
   othersShare(): number {
     const machine = machineMs();
     const busy = machine.busyMs - this.machineStart.busyMs;
-    const total = machine.totalMs - this.machineStart.totalMs;
     const ours = Object.values(this.since()).reduce((n, c) => n + c.selfMs + c.childrenMs, 0);
+    return this.shareOf(machine, busy - ours);
+  }
+
+  /** Share of all cores (0-1) the hypervisor gave to other guests since the start (steal). */
+  stealShare(): number {
+    const machine = machineMs();
+    return this.shareOf(machine, machine.stealMs - this.machineStart.stealMs);
+  }
+
+  private shareOf(machine: { totalMs: number }, ms: number): number {
+    const total = machine.totalMs - this.machineStart.totalMs;
     if (total <= 0) return 0;
-    return Math.round(Math.min(1, Math.max(0, (busy - ours) / total)) * 100) / 100;
+    return Math.round(Math.min(1, Math.max(0, ms / total)) * 100) / 100;
   }
 
   since(): Record<string, { selfMs: number; childrenMs: number }> {

@@ -121,6 +121,8 @@ export interface Measured<T> {
   cpuMs: Record<string, { selfMs: number; childrenMs: number }>;
   /** Share of the machine (0-1) other people's processes used meanwhile. */
   othersCpu: number;
+  /** Share of the machine (0-1) the hypervisor gave to other guests meanwhile (steal). */
+  stealCpu: number;
 }
 
 /** Runs `fn`, with the CPU it cost and how disturbed the machine was meanwhile. */
@@ -131,5 +133,10 @@ export async function measure<T>(
 ): Promise<Measured<T>> {
   const meter = cpuMeter(env, extra);
   const value = await fn();
-  return { value, cpuMs: meter.since(), othersCpu: meter.othersShare() };
+  return {
+    value,
+    cpuMs: meter.since(),
+    othersCpu: meter.othersShare(),
+    stealCpu: meter.stealShare(),
+  };
 }

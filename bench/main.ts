@@ -28,7 +28,7 @@ async function runBenchmarks(env: BenchEnv, options: BenchOptions, startedMs: nu
     durationMs: 0,
     machine: {
       cpus: os.cpus().length,
-      note: 'shared machine: othersCpu is the share of all cores other processes used during each measurement',
+      note: 'shared machine: othersCpu is the share of all cores other processes used during each measurement, stealCpu (where given) the share the hypervisor gave to other guests',
     },
     emulator: { ...EMULATOR_ENV },
     workerLog: env.logFile,

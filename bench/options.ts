@@ -11,7 +11,7 @@ export interface BenchOptions {
 }
 
 export interface BenchSizes {
-  p1: { clips: number; clipSeconds: number; nodes: number; slotsPerNode: number };
+  p1: { clips: number; clipSeconds: number; nodes: number; slotsPerNode: number; runs: number };
   /** Rounds of ours and the naive program, alternating; the figure is the median of each. */
   p2: { runs: number };
   p3: { tasks: number; nodes: number; slotsPerNode: number };
@@ -58,7 +58,7 @@ export function parseArgs(argv: string[]): BenchOptions {
 export function sizesFor(quick: boolean): BenchSizes {
   return {
     // 2 nodes x 1 slot on this 2-core machine; the ideal runs xargs -P 2.
-    p1: { clips: quick ? 20 : 100, clipSeconds: 10, nodes: 2, slotsPerNode: 1 },
+    p1: { clips: quick ? 20 : 100, clipSeconds: 10, nodes: 2, slotsPerNode: 1, runs: 3 },
     p2: { runs: 3 },
     // Many slots so that one-process tasks finish quickly.
     p3: { tasks: quick ? 10_000 : 100_000, nodes: 4, slotsPerNode: 16 },

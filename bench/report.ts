@@ -207,7 +207,7 @@ function rows(s: Summary): Row[] {
       figure: `${s.p1.ratio} (${(s.p1.e2eMs / 1000).toFixed(1)} s vs ${(s.p1.idealMs / 1000).toFixed(1)} s)`,
       target: '<= 1.25',
       met: s.p1.met,
-      others: `run ${pct(s.p1.othersCpu.run)}, ideal ${s.p1.othersCpu.idealRuns.map(pct).join(' / ')}`,
+      others: p1Disturbance(s.p1),
     });
     const shared = s.p1.sharedCores;
     if (s.p1.apart && shared) {
@@ -215,7 +215,7 @@ function rows(s: Summary): Row[] {
         key: 'P1 with the tasks on any CPU, beside the stack (same clips)',
         figure: `${shared.ratio} (${(shared.e2eMs / 1000).toFixed(1)} s vs ${(shared.idealMs / 1000).toFixed(1)} s)`,
         target: '-',
-        others: `run ${pct(shared.othersCpu.run)}, ideal ${shared.othersCpu.idealRuns.map(pct).join(' / ')}`,
+        others: p1Disturbance(shared),
       });
     }
   }
@@ -310,6 +310,18 @@ function rows(s: Summary): Row[] {
 }
 
 const pct = (share: number) => `${Math.round(share * 100)} %`;
+
+/** Other processes' share during P1's runs and ideals, with the hypervisor's where measured. */
+function p1Disturbance(p1: {
+  othersCpu: { runs: number[]; idealRuns: number[] };
+  stealCpu?: { runs: number[]; idealRuns: number[] };
+}): string {
+  const shares = (xs: number[]) => xs.map(pct).join(' / ');
+  const others = `runs ${shares(p1.othersCpu.runs)}, ideals ${shares(p1.othersCpu.idealRuns)}`;
+  return p1.stealCpu
+    ? `${others}; steal: runs ${shares(p1.stealCpu.runs)}, ideals ${shares(p1.stealCpu.idealRuns)}`
+    : others;
+}
 
 function table(headers: string[], body: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
