@@ -58,9 +58,18 @@ describe('state survives a restart', () => {
     try {
       assert.equal((await client.pool.get('pool')).id, 'pool');
       assert.equal((await client.task.get('job', 'quick')).executionInfo?.exitCode, 7);
+      // A rare CI failure timed out here: say where the task and the node were.
+      let seen = '';
       const t = await waitFor('resumed completes', async () => {
         const task = await client.task.get('job', 'resumed');
+        const nodes = await client.computeNode.list('pool');
+        seen = JSON.stringify({
+          task: { state: task.state, executionInfo: task.executionInfo },
+          nodes: nodes.map((n) => ({ state: n.state, runningTasks: n.runningTasksCount })),
+        });
         return task.state === 'completed' ? task : undefined;
+      }).catch((err: Error) => {
+        throw new Error(`${err.message}; last seen ${seen}`);
       });
       assert.equal(t.executionInfo?.result, 'success');
       assert.equal(t.executionInfo?.retryCount, 0, 'a reboot requeue is not a retry');
