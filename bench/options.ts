@@ -59,7 +59,7 @@ export function sizesFor(quick: boolean): BenchSizes {
   return {
     // 2 nodes x 1 slot on this 2-core machine; the ideal runs xargs -P 2.
     p1: { clips: quick ? 20 : 100, clipSeconds: 10, nodes: 2, slotsPerNode: 1, runs: 3 },
-    p2: { runs: 3 },
+    p2: { runs: 5 },
     // Many slots so that one-process tasks finish quickly.
     p3: { tasks: quick ? 10_000 : 100_000, nodes: 4, slotsPerNode: 16 },
     p4: {
