@@ -13,7 +13,15 @@ import { runDirect } from './direct';
 import { idealXargs } from './ideal';
 import { makeClips } from './inputs';
 import type { BenchSizes } from './options';
-import { activityProfile, phaseBreakdown, pollProfile, round, stepBreakdown } from './phases';
+import {
+  activityProfile,
+  median,
+  phaseBreakdown,
+  pollProfile,
+  ratio,
+  round,
+  stepBreakdown,
+} from './phases';
 import { expectSucceeded, runTranscode, type MeasuredRun } from './run';
 import type { TranscodeInput } from '../src/transcode';
 
@@ -22,8 +30,6 @@ const WARM_UP_CLIPS = 4;
 /** The polling the profile tries beside the defaults: the old floor of 1 s between polls. */
 export const SLOW_POLLING: TranscodeInput['polling'] = { minIntervalSeconds: 1 };
 
-const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const e2e = (r: MeasuredRun) => r.outputsVerifiedMs - r.startMs;
 
 /** The clips, and where the tasks run: any CPU, or the nodes' CPUs apart from the stack's. */

@@ -15,12 +15,9 @@ import { WorkerProcess } from '../src/stack/worker-process';
 import { CpuMeter, CpuSum } from './cpu';
 import type { BenchSizes } from './options';
 import { p2Floor } from './p2-floor';
-import { round } from './phases';
+import { median, ratio, round } from './phases';
 
 export const P2_TARGET = { ratioMax: 0.8 };
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
 /** Spawns a command and resolves with its wall time (ms) once it exits 0. */
 function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {

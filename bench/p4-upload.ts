@@ -13,7 +13,7 @@ import { measure, type BenchEnv } from './harness';
 import { makeRandomFiles, makeTinyFiles } from './inputs';
 import { benchResumedUpload } from './p4-resume';
 import type { BenchSizes } from './options';
-import { round } from './phases';
+import { median, ratio, round } from './phases';
 
 export const P4_TARGET = { ratioMin: 0.9, resentBytes: 0 };
 
@@ -24,9 +24,6 @@ const VARIANTS: Variant[] = ['bare', 'ours'];
 function inActivity<T>(fn: () => Promise<T>): Promise<T> {
   return new MockActivityEnvironment().run<[], T, () => Promise<T>>(fn);
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
 async function bareUpload(container: ContainerClient, files: string[], concurrency: number) {
   await container.createIfNotExists();

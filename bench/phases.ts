@@ -6,6 +6,13 @@ import { comparePolicies, type CurvePoint, type PolicyOutcome } from './polling-
 
 export const round = (ms: number): number => Math.round(ms);
 
+/** The middle value (the upper of the two middle ones for an even count). */
+export const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** a / b to two decimals, as the figures are given. */
+export const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
+
 /** The workflow's phases, in order, with the time spent in each (ms). */
 export function phaseBreakdown(run: MeasuredRun): Partial<Record<Phase, number>> {
   const order: readonly Phase[] = PHASES;
