@@ -311,16 +311,16 @@ function rows(s: Summary): Row[] {
 
 const pct = (share: number) => `${Math.round(share * 100)} %`;
 
-/** Other processes' share during P1's runs and ideals, with the hypervisor's where measured. */
+/** Other processes' and the hypervisor's shares during P1's runs and ideals. */
 function p1Disturbance(p1: {
   othersCpu: { runs: number[]; idealRuns: number[] };
-  stealCpu?: { runs: number[]; idealRuns: number[] };
+  stealCpu: { runs: number[]; idealRuns: number[] };
 }): string {
   const shares = (xs: number[]) => xs.map(pct).join(' / ');
-  const others = `runs ${shares(p1.othersCpu.runs)}, ideals ${shares(p1.othersCpu.idealRuns)}`;
-  return p1.stealCpu
-    ? `${others}; steal: runs ${shares(p1.stealCpu.runs)}, ideals ${shares(p1.stealCpu.idealRuns)}`
-    : others;
+  return (
+    `runs ${shares(p1.othersCpu.runs)}, ideals ${shares(p1.othersCpu.idealRuns)}; ` +
+    `steal: runs ${shares(p1.stealCpu.runs)}, ideals ${shares(p1.stealCpu.idealRuns)}`
+  );
 }
 
 function table(headers: string[], body: string[][]): string {
