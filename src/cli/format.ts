@@ -275,7 +275,8 @@ export function resultSummary(result: TranscodeResult, uiLink: string): string {
     lines.push(
       `  ${red('failed')} ${failed.taskId} (${failed.inputBlob}): exit ${failed.exitCode ?? '-'}` +
         `${failed.failureCode ? `, ${failed.failureCode}` : ''}` +
-        `${failed.stderrTail ? `\n      ${lastLines(failed.stderrTail, 3).join('\n      ')}` : ''}`,
+        `${failed.stderrTail ? `\n      ${lastLines(failed.stderrTail, 3).join('\n      ')}` : ''}` +
+        `${failed.logs ? `\n      logs: ${result.outputContainer}/${failed.logs}/ (stdout.txt, stderr.txt)` : ''}`,
     );
   }
   if (result.missingOutputs.length)

@@ -22,6 +22,18 @@ export function runBlobName(owner: string, file: string): string {
   return `${RUN_BLOB_PREFIX}${owner.replace(/[^A-Za-z0-9._/-]+/g, '_')}/${file}`;
 }
 
+/**
+ * Where a run's failed tasks leave their stdout.txt and stderr.txt (Batch uploads them on
+ * failure, `<prefix>/<taskId>/`): kept in the output container, so the reason outlives the node
+ * (a shrunk pool, a preempted Spot node, the pool's deletion).
+ */
+export function taskLogsPrefix(owner: string): string {
+  return runBlobName(owner, 'logs');
+}
+
+/** Where tasks added before the run had a prefix of its own left their logs. */
+export const LEGACY_TASK_LOGS_PREFIX = 'logs';
+
 /** A run's blob that is not a manifest: its name only. */
 export interface RunBlobRef {
   container: string;

@@ -34,6 +34,8 @@ export interface FailedTask {
   failureCode?: string;
   failureMessage?: string;
   stderrTail?: string;
+  /** The output container's folder that keeps the task's stdout.txt and stderr.txt (absent: none). */
+  logs?: string;
 }
 
 export interface PoolProgress {

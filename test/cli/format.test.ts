@@ -5,12 +5,14 @@ import {
   bytes,
   changeKey,
   progressLine,
+  resultSummary,
   roughDuration,
   statusLine,
   stripAnsi,
   useColour,
   type Snapshot,
 } from '../../src/cli/format';
+import type { TranscodeResult } from '../../src/transcode';
 import { progressOf } from './progress-fixture';
 
 const ESC = '\u001b[';
@@ -168,4 +170,42 @@ test('durations and sizes read as a person says them', () => {
   assert.equal(bytes(1536), '1.5 KiB');
   assert.equal(bytes(300 * 1024 * 1024), '300 MiB');
   assert.equal(bytes(3 * 1024 ** 3), '3.0 GiB');
+});
+
+test("a failed task's summary ends its stderr and says where its logs are kept", () => {
+  const result: TranscodeResult = {
+    status: 'partially-failed',
+    message: '1 of 2 file(s) converted; 1 task(s) failed.',
+    counts: { active: 0, running: 0, completed: 2, succeeded: 1, failed: 1 },
+    outputContainer: 'run-output',
+    outputCount: 1,
+    outputBytes: 10,
+    outputs: [{ name: 'good.mp3', size: 10 }],
+    missingOutputs: [],
+    failedTasks: [
+      {
+        taskId: 'task-00001',
+        inputBlob: 'noaudio.mp4',
+        exitCode: 1,
+        failureCode: 'FailureExitCode',
+        stderrTail: 'first\nsecond\nthird\nOutput file #0 does not contain any stream\n',
+        logs: '_runs/run/first/logs/task-00001',
+      },
+      { taskId: 'task-00002', inputBlob: 'old.mp4', exitCode: 1 },
+    ],
+    unfinishedTasks: [],
+    resources: { created: [], deleted: [], kept: [] },
+    phaseMs: { running: 1000 },
+    totalMs: 1000,
+  };
+  const text = stripAnsi(resultSummary(result, 'http://ui'));
+  assert.match(
+    text,
+    /failed task-00001 \(noaudio\.mp4\): exit 1, FailureExitCode\n {6}second\n {6}third\n {6}Output file #0 does not contain any stream\n {6}logs: run-output\/_runs\/run\/first\/logs\/task-00001\/ \(stdout\.txt, stderr\.txt\)\n/,
+  );
+  assert.match(
+    text,
+    /failed task-00002 \(old\.mp4\): exit 1\n {2}created:/,
+    'no logs line when none kept',
+  );
 });

@@ -296,8 +296,8 @@ export class FaultHarness {
   ): Promise<void> {
     const created = createdSince(before, await this.stats());
     const blobs = (await this.outputBlobs(result.outputContainer)).filter(
-      // Task logs and the run's own lists (the results manifest) are not outputs.
-      (b) => !b.startsWith('logs/') && !b.startsWith('_runs/'),
+      // The run's own files (its lists, its failed tasks' logs) are not outputs.
+      (b) => !b.startsWith('_runs/'),
     );
     const run = this.resourcesOf(handle);
     const leaks = await leftoversOf(this.azure.batch, run);

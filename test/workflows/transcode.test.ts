@@ -160,6 +160,8 @@ describe('transcode workflow', () => {
     assert.equal(failed.inputBlob, 'broken.mp4');
     assert.notEqual(failed.exitCode, 0);
     assert.match(failed.stderrTail ?? '', /Invalid data|moov atom not found|error/i);
+    // Kept under the run's own prefix, where a later run into the same container cannot clobber it.
+    assert.match(failed.logs ?? '', /^_runs\/corrupt-.+\/logs\/task-\d{5}$/);
     assert.deepEqual(result.outputs.map((o) => o.name).sort(), [
       'good one.mp3',
       `it's "tricky"; $(touch pwned) & more.mp3`,

@@ -18,6 +18,17 @@ async function readStreamTail(
   return text.slice(-maxChars);
 }
 
+/** How much of a failed task's stderr a result carries. */
+const STDERR_TAIL_CHARS = 1500;
+
+/** A failed task's logs as Batch kept them in the output container (see `taskLogsPrefix`). */
+export interface KeptLogs {
+  /** The folder of a task's stdout.txt and stderr.txt in the output container. */
+  folderOf(taskId: string): string;
+  /** About the last `maxBytes` of one of them; undefined when it was not kept. */
+  tail(blobName: string, maxBytes: number): Promise<string | undefined>;
+}
+
 /** What the tasks of a job came to: succeeded counted, failed and unfinished by id. */
 export interface TaskOutcomes {
   succeeded: number;
@@ -83,12 +94,13 @@ export async function firstSucceededTaskId(
 
 /**
  * What the tasks came to: the failed and unfinished ones in full (usually few), the succeeded
- * ones by id only; stderr tails for the first 50 failures.
+ * ones by id only; stderr tails for the first 50 failures, from their kept logs when given.
  */
 export async function listTaskOutcomes(
   batch: BatchClients['batch'],
   jobId: string,
   onPage: () => void = () => {},
+  kept?: KeptLogs,
 ): Promise<TaskOutcomes> {
   const failed: FailedTask[] = [];
   const unfinished = new Set<string>();
@@ -118,14 +130,41 @@ export async function listTaskOutcomes(
     for (const id of ids) unfinished.delete(id);
   }
   for (const failure of failed.slice(0, 50)) {
-    try {
-      const file = await batch.file.getFromTask(jobId, failure.taskId, 'stderr.txt');
-      failure.stderrTail = redactSas(await readStreamTail(file.readableStreamBody, 1500));
-    } catch (err) {
-      failure.stderrTail = `(stderr.txt not available: ${describeError(err)})`;
-    }
+    failure.stderrTail = await stderrTail(batch, jobId, failure, kept);
   }
   return { succeeded, failed, unfinished: [...unfinished].sort() };
+}
+
+/**
+ * The end of a failed task's stderr: the copy kept in the output container first (the node that
+ * ran the task may be gone: a shrunk pool, a preempted Spot node), else the node's own file.
+ */
+async function stderrTail(
+  batch: BatchClients['batch'],
+  jobId: string,
+  failure: FailedTask,
+  kept: KeptLogs | undefined,
+): Promise<string> {
+  let keptAnswer = '';
+  if (kept) {
+    const folder = kept.folderOf(failure.taskId);
+    try {
+      const tail = await kept.tail(`${folder}/stderr.txt`, STDERR_TAIL_CHARS);
+      if (tail !== undefined) {
+        failure.logs = folder;
+        return redactSas(tail.slice(-STDERR_TAIL_CHARS));
+      }
+      keptAnswer = 'no copy kept in the output container; ';
+    } catch (err) {
+      keptAnswer = `the copy kept in the output container: ${describeError(err)}; `;
+    }
+  }
+  try {
+    const file = await batch.file.getFromTask(jobId, failure.taskId, 'stderr.txt');
+    return redactSas(await readStreamTail(file.readableStreamBody, STDERR_TAIL_CHARS));
+  } catch (err) {
+    return `(stderr.txt not available: ${keptAnswer}the node's: ${describeError(err)})`;
+  }
 }
 
 export function createResultActivities({ batch }: BatchClients) {

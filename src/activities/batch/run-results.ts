@@ -3,7 +3,7 @@
 // go into a blob beside the manifest (the claim check again), so history stays small.
 import { Context } from '@temporalio/activity';
 import { statusOf, toActivityFailure } from '../errors';
-import { listBlobs, writeManifest, type VerifiedOutputs } from '../storage';
+import { listBlobs, readKeptLogTail, writeManifest, type VerifiedOutputs } from '../storage';
 import {
   RESULTS_LISTED,
   type FailedTask,
@@ -12,7 +12,7 @@ import {
 } from '../../transcode';
 import type { BatchClients } from './clients';
 import { plannedTaskChunks } from './planned-tasks';
-import { listTaskOutcomes } from './results';
+import { listTaskOutcomes, type KeptLogs } from './results';
 
 export interface RunResults {
   succeeded: number;
@@ -60,11 +60,21 @@ export function createRunResultActivities({ batch, storage }: BatchClients) {
       commandTemplate: string;
       outputContainer: string;
       listBlob: { container: string; blobName: string };
+      /** Where the failed tasks' logs were kept (older histories did not send it). */
+      logsPrefix?: string;
     }): Promise<RunResults> {
       const beat = () => Context.current().heartbeat();
+      const { logsPrefix, outputContainer } = args;
+      const kept: KeptLogs | undefined = logsPrefix
+        ? {
+            folderOf: (taskId) => `${logsPrefix}/${taskId}`,
+            tail: (blobName, maxBytes) =>
+              readKeptLogTail(blobService, outputContainer, blobName, maxBytes),
+          }
+        : undefined;
       // Batch and storage answer side by side: the task listing and the output listing.
       const [outcomes, sizes] = await Promise.all([
-        listTaskOutcomes(batch, args.jobId, beat),
+        listTaskOutcomes(batch, args.jobId, beat, kept),
         outputSizes(args.outputContainer, beat),
       ]);
       beat();

@@ -5,6 +5,7 @@ import type { BatchServiceModels } from '@azure/batch';
 import { redactSas, toActivityFailure } from '../errors';
 import { blobUrlWithSas, containerSasUrl, UploadProgressFollower } from '../storage';
 import {
+  LEGACY_TASK_LOGS_PREFIX,
   recipeHash,
   recordUploadHeaders,
   type InputFile,
@@ -108,6 +109,8 @@ export function createTaskActivities(clients: BatchClients) {
        * stored, in requests of what is stored so far (absent: the inputs are all stored).
        */
       afterUpload?: RunBlobRef;
+      /** Where a failed task's stdout and stderr go (older histories did not send it). */
+      logsPrefix?: string;
     }): Promise<AddTasksResult> {
       const expiresOn = new Date(Date.now() + args.sasValidForMs);
       // With Entra ID, both are signed with one user delegation key.
@@ -124,6 +127,7 @@ export function createTaskActivities(clients: BatchClients) {
         expiresOn,
       );
       const recipe = recipeHash(args.commandTemplate, args.extension);
+      const logsPrefix = args.logsPrefix ?? LEGACY_TASK_LOGS_PREFIX;
       const toParameter = (task: TaskPlan): BatchServiceModels.TaskAddParameter => ({
         id: task.taskId,
         displayName: task.inputBlob.slice(0, 1024),
@@ -147,9 +151,11 @@ export function createTaskActivities(clients: BatchClients) {
             uploadOptions: { uploadCondition: 'tasksuccess' },
           },
           {
-            // For diagnosis: the task's stdout/stderr next to the outputs when it fails.
+            // For diagnosis: the task's stdout/stderr kept when it fails (its node may go).
             filePattern: '../std*.txt',
-            destination: { container: { containerUrl: outputSas, path: `logs/${task.taskId}` } },
+            destination: {
+              container: { containerUrl: outputSas, path: `${logsPrefix}/${task.taskId}` },
+            },
             uploadOptions: { uploadCondition: 'taskfailure' },
           },
         ],

@@ -21,6 +21,7 @@ export {
 export { OUTPUTS_LISTED, type VerifiedOutputs } from './outputs';
 export { deleteManifest, readManifest, readWholeManifest, writeManifest } from './manifest';
 export { listBlobs } from './containers';
+export { readKeptLogTail } from './task-logs';
 export {
   hasRecord,
   stampRecords,

@@ -7,6 +7,7 @@ import {
   RESULTS_LISTED,
   runBlobName,
   SELECTED_MANIFEST_FILE,
+  taskLogsPrefix,
   type ManifestRef,
   type TranscodeResult,
 } from '../../transcode';
@@ -98,6 +99,7 @@ async function fromManifest(
     commandTemplate: plan.commandTemplate,
     outputContainer: plan.outputContainer,
     listBlob: { container: plan.outputContainer, blobName: runBlobName(plan.owner, RESULTS_FILE) },
+    logsPrefix: taskLogsPrefix(plan.owner),
   });
   progress.failures = results.failed;
   progress.failedCount = results.failedCount;

@@ -1,6 +1,6 @@
 // Steps 3 and 4: the job on the pool, then one task per file (deterministic ids, so a retried
 // add finds the same tasks).
-import type { RunBlobRef } from '../../transcode';
+import { taskLogsPrefix, type RunBlobRef } from '../../transcode';
 import type { Run } from './run';
 
 /** An upload going on beside the submit: where it publishes its progress, and whether it still runs. */
@@ -39,6 +39,7 @@ export async function submitTasks(run: Run, upload?: UploadBeside): Promise<void
     sasValidForMs: plan.timeoutMs + 2 * 3600_000,
     maxTaskRetryCount: plan.failures.taskRetries,
     ...(upload ? { afterUpload: upload.progress } : {}),
+    logsPrefix: taskLogsPrefix(plan.owner),
   });
   progress.tasks.added = added.added + added.alreadyExisted;
   // Absent from older activities' results: the stamp step then lists every output.
