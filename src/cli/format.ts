@@ -1,6 +1,6 @@
 // Human-readable lines for progress and results. Pure: what to print is decided here, where and
 // when in watch.ts. Colours only on a TTY and never with NO_COLOR (https://no-color.org).
-import type { Phase, Progress } from '../transcode';
+import type { FailedTask, Phase, Progress } from '../transcode';
 import { usageText, type TranscodeResult } from '../transcode';
 import type { PoolNode } from '../activities/batch/nodes';
 
@@ -271,14 +271,7 @@ export function resultSummary(result: TranscodeResult, uiLink: string): string {
       (result.reused ? `, ${result.reused} reused (stored from the same input and command)` : '') +
       (result.downloaded ? `, downloaded to ${result.downloaded.dir}` : ''),
   ];
-  for (const failed of result.failedTasks) {
-    lines.push(
-      `  ${red('failed')} ${failed.taskId} (${failed.inputBlob}): exit ${failed.exitCode ?? '-'}` +
-        `${failed.failureCode ? `, ${failed.failureCode}` : ''}` +
-        `${failed.stderrTail ? `\n      ${lastLines(failed.stderrTail, 3).join('\n      ')}` : ''}` +
-        `${failed.logs ? `\n      logs: ${result.outputContainer}/${failed.logs}/ (stdout.txt, stderr.txt)` : ''}`,
-    );
-  }
+  lines.push(...failureLines(result.failedTasks, result.outputContainer));
   if (result.missingOutputs.length)
     lines.push(`  ${red('missing outputs')}: ${result.missingOutputs.join(', ')}`);
   if (result.unfinishedTasks.length) {
@@ -287,12 +280,97 @@ export function resultSummary(result: TranscodeResult, uiLink: string): string {
   lines.push(`  created: ${result.resources.created.join(', ') || 'nothing'}`);
   lines.push(`  deleted: ${result.resources.deleted.join(', ') || 'nothing'}`);
   if (result.resources.kept.length) lines.push(`  kept: ${result.resources.kept.join(', ')}`);
-  const phases = Object.entries(result.phaseMs)
-    .filter(([, ms]) => (ms ?? 0) > 0)
-    .map(([phase, ms]) => `${phase} ${seconds(ms)}`);
-  lines.push(`  time: ${seconds(result.totalMs)} (${phases.join(', ')})`);
+  lines.push(timeLine(result.totalMs, result.phaseMs));
   if (result.usage) lines.push(`  ${usageText(result.usage)}`);
   lines.push(`  Web UI: ${uiLink}`);
+  return lines.join('\n');
+}
+
+/**
+ * Each failed task: its file, exit code and failure code, the end of its stderr, and where its
+ * logs are kept (in `outputContainer`, when known).
+ */
+function failureLines(failures: FailedTask[], outputContainer?: string): string[] {
+  return failures.map(
+    (failed) =>
+      `  ${red('failed')} ${failed.taskId} (${failed.inputBlob}): exit ${failed.exitCode ?? '-'}` +
+      `${failed.failureCode ? `, ${failed.failureCode}` : ''}` +
+      `${failed.stderrTail ? `\n      ${lastLines(failed.stderrTail, 3).join('\n      ')}` : ''}` +
+      (failed.logs
+        ? `\n      logs: ${outputContainer ? `${outputContainer}/` : ''}${failed.logs}/ ` +
+          `(stdout.txt, stderr.txt${outputContainer ? '' : ', in the output container'})`
+        : ''),
+  );
+}
+
+/** The time a run has taken, phase by phase: `5.5 s (preparing 0.7 s, running 2.0 s)`. */
+function timeLine(totalMs: number, phaseMs: Progress['phaseMs']): string {
+  const phases = Object.entries(phaseMs)
+    .filter(([, ms]) => (ms ?? 0) > 0)
+    .map(([phase, ms]) => `${phase} ${seconds(ms)}`);
+  return `  time: ${seconds(totalMs)} (${phases.join(', ')})`;
+}
+
+/** What `status` tells a person about a run, from what could be read of it. */
+export interface RunStatus {
+  workflowId: string;
+  /** Temporal's status of the run (RUNNING, COMPLETED, FAILED...). */
+  status: string;
+  /** The progress query's answer (none when no worker answered it). */
+  progress?: Progress;
+  /** A completed run's result. */
+  result?: TranscodeResult;
+  /** Why a run that ended without a result ended. */
+  error?: string;
+  uiLink: string;
+}
+
+/**
+ * `status` for a person: a completed run as its result says it; any other as its progress
+ * says it — the phase and counts, the pool and job, the failures so far with their stderr,
+ * what it waits for, and the time each phase took.
+ */
+export function runStatusText(run: RunStatus): string {
+  const header = `${bold(run.workflowId)}: ${run.status.toLowerCase()}`;
+  if (run.result) return `${header}\n${resultSummary(run.result, run.uiLink)}`;
+  const lines = [header];
+  const { progress } = run;
+  if (run.error) lines.push(`  ${red('error')}: ${run.error}`);
+  if (!progress) {
+    lines.push('  progress: not available (no worker answered; `npm run worker` serves it)');
+  } else {
+    lines.push(`  ${progressLine({ progress }, useColour())}`);
+    const resources = [
+      progress.pool.created || progress.pool.reused
+        ? `pool ${progress.pool.id}` +
+          (progress.pool.allocationState
+            ? ` (${progress.pool.allocationState}, ${nodesReady(progress)})`
+            : '')
+        : '',
+      progress.job.created
+        ? `job ${progress.job.id}${progress.job.terminated ? ' (terminated)' : ''}`
+        : '',
+    ].filter(Boolean);
+    if (resources.length) lines.push(`  resources: ${resources.join(', ')}`);
+    lines.push(...failureLines(progress.failures));
+    const failedMore =
+      (progress.failedCount ?? progress.failures.length) - progress.failures.length;
+    if (failedMore > 0) lines.push(`  and ${failedMore} more failed task(s)`);
+    if (progress.unfinishedTasks.length) {
+      lines.push(`  ${yellow('unfinished')}: ${progress.unfinishedTasks.slice(0, 20).join(', ')}`);
+    }
+    if (progress.cancelReason) lines.push(`  cancelled: ${progress.cancelReason}`);
+    if (progress.error && progress.error !== run.error) lines.push(`  error: ${progress.error}`);
+    if (progress.phase === 'awaiting-cleanup-decision') lines.push(`  ${cleanupHint(progress)}`);
+    if (progress.cleanup.deleted.length) {
+      lines.push(`  deleted: ${progress.cleanup.deleted.join(', ')}`);
+    }
+    if (progress.cleanup.kept.length) lines.push(`  kept: ${progress.cleanup.kept.join(', ')}`);
+    const elapsed = Date.parse(progress.updatedAt) - Date.parse(progress.startedAt);
+    lines.push(timeLine(Number.isFinite(elapsed) ? elapsed : 0, progress.phaseMs));
+    if (progress.usage) lines.push(`  ${usageText(progress.usage)}`);
+  }
+  lines.push(`  Web UI: ${run.uiLink}`);
   return lines.join('\n');
 }
 

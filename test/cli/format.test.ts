@@ -7,6 +7,7 @@ import {
   progressLine,
   resultSummary,
   roughDuration,
+  runStatusText,
   statusLine,
   stripAnsi,
   useColour,
@@ -208,4 +209,94 @@ test("a failed task's summary ends its stderr and says where its logs are kept",
     /failed task-00002 \(old\.mp4\): exit 1\n {2}created:/,
     'no logs line when none kept',
   );
+});
+
+describe('runStatusText (the status command, for a person)', () => {
+  test('a running run: its line, pool and job, failures with their kept logs, time so far', () => {
+    const progress = progressOf('running', {
+      total: 5,
+      counts: { active: 1, running: 2, completed: 2, succeeded: 1, failed: 1 },
+      allocationState: 'steady',
+      nodeStates: { running: 2, idle: 1 },
+    });
+    progress.failures = [
+      {
+        taskId: 'task-00003',
+        inputBlob: 'c.mp4',
+        exitCode: 1,
+        stderrTail: 'Output file #0 does not contain any stream\n',
+        logs: '_runs/wf-1/r/logs/task-00003',
+      },
+    ];
+    progress.phaseMs = { preparing: 300, running: 700 };
+    const text = stripAnsi(
+      runStatusText({ workflowId: 'wf-1', status: 'RUNNING', progress, uiLink: 'http://ui' }),
+    );
+    assert.equal(
+      text,
+      [
+        'wf-1: running',
+        '  [running] 5 files, 5.0 MiB · pool steady, 3/3 nodes ready · tasks 2/5 done (2 running, 1 waiting) · 1 failed',
+        '  resources: pool pool-1 (steady, 3/3 nodes ready), job job-1',
+        '  failed task-00003 (c.mp4): exit 1',
+        '      Output file #0 does not contain any stream',
+        '      logs: _runs/wf-1/r/logs/task-00003/ (stdout.txt, stderr.txt, in the output container)',
+        '  time: 1.0 s (preparing 0.3 s, running 0.7 s)',
+        '  Web UI: http://ui',
+      ].join('\n'),
+    );
+  });
+
+  test('a run that failed: why first; without a worker to answer, says so', () => {
+    const text = runStatusText({
+      workflowId: 'wf-2',
+      status: 'FAILED',
+      error: 'create pool p: 400 InvalidPropertyValue',
+      uiLink: 'http://ui',
+    });
+    assert.match(
+      stripAnsi(text),
+      /^wf-2: failed\n {2}error: create pool p: 400 InvalidPropertyValue\n {2}progress: not available/,
+    );
+  });
+
+  test('waiting for a cleanup decision: the command that gives it', () => {
+    const progress = progressOf('awaiting-cleanup-decision', {
+      total: 1,
+      counts: { completed: 1, succeeded: 1 },
+    });
+    const text = stripAnsi(
+      runStatusText({ workflowId: 'wf-1', status: 'RUNNING', progress, uiLink: 'http://ui' }),
+    );
+    assert.match(text, /\n {2}Waiting for a cleanup decision until .*approve-cleanup wf-1/);
+  });
+
+  test('a completed run: its result', () => {
+    const progress = progressOf('done');
+    const result: TranscodeResult = {
+      status: 'succeeded',
+      message: '5 of 5 file(s) converted.',
+      counts: { active: 0, running: 0, completed: 5, succeeded: 5, failed: 0 },
+      outputContainer: 'out',
+      outputCount: 5,
+      outputBytes: 50,
+      outputs: [],
+      missingOutputs: [],
+      failedTasks: [],
+      unfinishedTasks: [],
+      resources: { created: [], deleted: [], kept: [] },
+      phaseMs: {},
+      totalMs: 1000,
+    };
+    const text = stripAnsi(
+      runStatusText({
+        workflowId: 'wf-1',
+        status: 'COMPLETED',
+        progress,
+        result,
+        uiLink: 'http://ui',
+      }),
+    );
+    assert.equal(text, `wf-1: completed\n${stripAnsi(resultSummary(result, 'http://ui'))}`);
+  });
 });

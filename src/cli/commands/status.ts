@@ -1,7 +1,10 @@
-// `client status <workflowId>`: the run's Temporal status and its progress query, once.
+// `client status <workflowId>`: how a run stands, once — a completed run as its result says it,
+// any other as its progress query says it (`--json`: Temporal's status and the progress).
 import type { Command } from 'commander';
-import { progressQuery, usageText, type TranscodeWorkflow } from '../../transcode';
-import { print, withClient } from '../session';
+import { progressQuery, type TranscodeResult } from '../../transcode';
+import { runStatusText } from '../format';
+import { webUiLink } from '../report';
+import { describeRun, print, withClient } from '../session';
 
 export function addStatusCommand(cli: Command): void {
   cli
@@ -9,15 +12,31 @@ export function addStatusCommand(cli: Command): void {
     .description('phase, counts, failures and resources of a run')
     .option('--json', 'machine-readable output', false)
     .action(async (workflowId: string, options: { json: boolean }) => {
-      await withClient(async (client) => {
-        const handle = client.workflow.getHandle<TranscodeWorkflow>(workflowId);
-        const description = await handle.describe();
+      await withClient(async (client, config, namespace) => {
+        const { handle, status } = await describeRun(client, workflowId);
         const progress = await handle.query(progressQuery).catch(() => undefined);
+        let result: TranscodeResult | undefined;
+        let error: string | undefined;
+        // An ended run answers at once: its result, or why it has none.
+        if (!options.json && status !== 'RUNNING') {
+          try {
+            result = await handle.result();
+          } catch (err) {
+            const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+            error = cause instanceof Error ? cause.message : String(cause);
+          }
+        }
         print(
           options.json,
-          { workflowId, status: description.status.name, progress },
-          `${workflowId}: ${description.status.name}\n${JSON.stringify(progress ?? {}, null, 2)}` +
-            (progress?.usage ? `\n${usageText(progress.usage)}` : ''),
+          { workflowId, status, progress },
+          runStatusText({
+            workflowId,
+            status,
+            progress,
+            result,
+            error,
+            uiLink: webUiLink(config, workflowId, namespace),
+          }),
         );
       });
     });
