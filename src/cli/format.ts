@@ -153,7 +153,12 @@ function parts(snapshot: Snapshot): Part[] {
       text: `tasks ${c.completed}/${progress.tasks.total} done (${c.running} running, ${c.active} waiting)`,
       colour: c.completed === progress.tasks.total ? green : undefined,
     });
-    if (c.failed) out.push({ text: `${c.failed} failed`, colour: red });
+    // Once the results are in, the run's own count: tasks a terminate ended are unfinished.
+    const failed = progress.failedCount ?? c.failed;
+    if (failed) out.push({ text: `${failed} failed`, colour: red });
+    if (progress.unfinishedCount) {
+      out.push({ text: `${progress.unfinishedCount} unfinished`, colour: yellow });
+    }
     if (progress.tasks.retried) {
       out.push({ text: `${progress.tasks.retried} tried again`, colour: yellow });
     }
@@ -263,7 +268,7 @@ export function resultSummary(result: TranscodeResult, uiLink: string): string {
   const ok = result.status === 'succeeded';
   const lines = [
     `${bold('Result:')} ${(ok ? green : red)(result.status)} — ${result.message}`,
-    `  tasks: ${result.counts.succeeded} succeeded, ${result.counts.failed} failed of ${result.counts.completed} completed` +
+    `  tasks: ${taskTally(result)}` +
       (result.tasksRetried
         ? ` (${result.tasksRetried} tried again after a failed download or upload of their own)`
         : ''),
@@ -309,6 +314,20 @@ function timeLine(totalMs: number, phaseMs: Progress['phaseMs']): string {
     .filter(([, ms]) => (ms ?? 0) > 0)
     .map(([phase, ms]) => `${phase} ${seconds(ms)}`);
   return `  time: ${seconds(totalMs)} (${phases.join(', ')})`;
+}
+
+/**
+ * How the tasks ended, as the run classified them: Batch counts a task ended by a terminate
+ * (a cancel, the timeout, the failure limit) as failed; the run counts it as unfinished.
+ */
+function taskTally(result: TranscodeResult): string {
+  const failed = result.failedCount ?? result.failedTasks.length;
+  const unfinished = result.unfinishedCount ?? result.unfinishedTasks.length;
+  return (
+    `${result.counts.succeeded} succeeded, ${failed} failed` +
+    (unfinished ? `, ${unfinished} unfinished` : '') +
+    ` of ${result.counts.succeeded + failed + unfinished}`
+  );
 }
 
 /** What `status` tells a person about a run, from what could be read of it. */

@@ -300,3 +300,37 @@ describe('runStatusText (the status command, for a person)', () => {
     assert.equal(text, `wf-1: completed\n${stripAnsi(resultSummary(result, 'http://ui'))}`);
   });
 });
+
+test('a cancelled run counts the tasks its terminate ended as unfinished, not failed', () => {
+  const ids = ['task-00000', 'task-00001', 'task-00002'];
+  const result: TranscodeResult = {
+    status: 'cancelled',
+    message: 'Cancelled (testing); 1 of 4 outputs stored.',
+    // Batch's own counts: a task ended by the terminate is completed with failure.
+    counts: { active: 0, running: 0, completed: 4, succeeded: 1, failed: 3 },
+    outputContainer: 'out',
+    outputCount: 1,
+    outputBytes: 10,
+    outputs: [],
+    missingOutputs: [],
+    failedTasks: [],
+    unfinishedTasks: ids,
+    failedCount: 0,
+    unfinishedCount: 3,
+    resources: { created: [], deleted: [], kept: [] },
+    phaseMs: {},
+    totalMs: 1000,
+  };
+  const text = stripAnsi(resultSummary(result, 'http://ui'));
+  assert.match(text, /\n {2}tasks: 1 succeeded, 0 failed, 3 unfinished of 4\n/);
+
+  const progress = progressOf('awaiting-cleanup-decision', {
+    total: 4,
+    counts: { completed: 4, succeeded: 1, failed: 3 },
+  });
+  progress.failedCount = 0;
+  progress.unfinishedCount = 3;
+  const line = progressLine({ progress });
+  assert.match(line, /tasks 4\/4 done \(0 running, 0 waiting\) · 3 unfinished/);
+  assert.doesNotMatch(line, /failed/);
+});
