@@ -331,6 +331,25 @@ const V10_SCENARIOS: Scenario[] = [
   ),
 ];
 
+/** A run that downloads its outputs downloads those it reused too (the selection lists them). */
+const V11_SCENARIOS: Scenario[] = [
+  {
+    name: 'v11-reused-downloaded',
+    description: 'a second run whose outputs are stored, downloading them: nothing created',
+    input: ({ clips, hostId, tag }) => {
+      const input = reusable(clips, hostId, tag);
+      const downloadDir = path.join(os.tmpdir(), `fixture-download-${tag}`);
+      return { ...input, output: { ...input.output, downloadDir } };
+    },
+    prepare: (recording) =>
+      recording.runToEnd(
+        `fixture-v11-reused-downloaded-first-${recording.tag}`,
+        reusable(recording.clips, recording.hostId, recording.tag),
+      ),
+    drive: settle,
+  },
+];
+
 /** The clips read on the recording worker's host, one node, cleanup always. */
 function fromHost(clips: string, hostId: string): TranscodeInput {
   return {
@@ -410,6 +429,7 @@ const SCENARIOS: Scenario[] = [
   ...V8_SCENARIOS,
   ...V9_SCENARIOS,
   ...V10_SCENARIOS,
+  ...V11_SCENARIOS,
 ];
 
 /** Strings that must never be in a fixture: the accounts' keys and any SAS signature. */

@@ -50,6 +50,11 @@ export const UPLOAD_PROGRESS_FILE = 'uploaded.json';
 export const INPUT_MANIFEST_FILE = 'inputs.jsonl.gz';
 /** The selected inputs (incremental runs), written beside the input manifest and replacing it. */
 export const SELECTED_MANIFEST_FILE = 'selected.jsonl.gz';
+/**
+ * The outputs a selection reused (as `output` result entries), for a download that must hold
+ * every output, not only those this run made; deleted with the manifests.
+ */
+export const REUSED_OUTPUTS_FILE = 'selected-reused.jsonl.gz';
 export const RESULTS_FILE = 'results.jsonl.gz';
 
 /** One line of a run's full results (RESULTS_FILE): every output, failure and gap by name. */

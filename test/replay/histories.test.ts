@@ -39,6 +39,7 @@ const EXPECTED = [
   'failed-missing-folder',
   'succeeded',
   'v10-upload-settles',
+  'v11-reused-downloaded',
   'v2-ask-pool-idle',
   'v2-continued-as-new',
   'v2-reused',

@@ -140,6 +140,53 @@ describe('incremental runs', () => {
     assert.equal(await poolAskedDuringSelection(`${id}-4`), true);
   });
 
+  test('a run that downloads its outputs downloads the reused ones too', async () => {
+    const dir = folder();
+    const container = `incremental-dl-${Date.now()}`;
+    const id = `incremental-dl-${Date.now()}`;
+    const first = await runToEnd(`${id}-1`, inputFor(dir, container));
+    assert.equal(first.result.status, 'succeeded', first.result.message);
+
+    // Everything reused: no task, and the folder still gets every output.
+    const download = fs.mkdtempSync(path.join(os.tmpdir(), 'incremental-download-'));
+    const extra = (downloadDir: string) => ({
+      output: { extension: 'out', commandTemplate: COMMAND, container, downloadDir },
+    });
+    const all = await runToEnd(`${id}-2`, { ...inputFor(dir, container), ...extra(download) });
+    assert.equal(all.result.status, 'succeeded', all.result.message);
+    assert.deepEqual(all.created, { pools: 0, jobs: 0, tasks: 0 });
+    assert.equal(all.result.reused, 10);
+    assert.deepEqual(all.result.downloaded, {
+      dir: download,
+      files: 10,
+      bytes: all.result.downloaded?.bytes,
+    });
+    assert.deepEqual(fs.readdirSync(download).sort(), names.map(outputOf));
+    for (const name of names) {
+      assert.equal(fs.readFileSync(path.join(download, outputOf(name)), 'utf8'), `${name}\n`);
+    }
+
+    // One changed: its output converted and downloaded beside the nine reused.
+    fs.appendFileSync(path.join(dir, names[2]), 'changed\n');
+    fs.rmSync(path.join(download, outputOf(names[5])));
+    const some = await runToEnd(`${id}-3`, { ...inputFor(dir, container), ...extra(download) });
+    assert.equal(some.result.status, 'succeeded', some.result.message);
+    assert.equal(some.created.tasks, 1);
+    assert.equal(some.result.reused, 9);
+    assert.deepEqual(fs.readdirSync(download).sort(), names.map(outputOf));
+    assert.equal(
+      fs.readFileSync(path.join(download, outputOf(names[2])), 'utf8'),
+      `${names[2]}\nchanged\n`,
+    );
+    // The list of reused outputs went with the run's other lists: only outputs are left.
+    const { storage } = createAzureClients(tw.config);
+    const left: string[] = [];
+    for await (const blob of storage.blobService.getContainerClient(container).listBlobsFlat()) {
+      left.push(blob.name);
+    }
+    assert.deepEqual(left.sort(), names.map(outputOf));
+  });
+
   test('blob inputs: a rewritten blob is converted again, the others reused', async () => {
     const { storage } = createAzureClients(tw.config);
     const stamp = Date.now();

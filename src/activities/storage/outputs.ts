@@ -58,13 +58,18 @@ export function createOutputActivities(clients: StorageClients) {
       /** The outputs to download by name, or (a large run) the results list naming them. */
       names?: string[];
       list?: ManifestRef;
+      /** The outputs an incremental run reused (stored before it), listed by its selection. */
+      reused?: ManifestRef;
       dir: string;
     }): Promise<TransferSummary> {
-      const names = args.list
-        ? (await readWholeManifest<ResultEntry>(blobService, args.list)).flatMap((entry) =>
-            entry.kind === 'output' ? [entry.name] : [],
-          )
-        : (args.names ?? []);
+      const outputsOf = async (list: ManifestRef) =>
+        (await readWholeManifest<ResultEntry>(blobService, list)).flatMap((entry) =>
+          entry.kind === 'output' ? [entry.name] : [],
+        );
+      const names = [
+        ...(args.list ? await outputsOf(args.list) : (args.names ?? [])),
+        ...(args.reused ? await outputsOf(args.reused) : []),
+      ];
       await fsp.mkdir(args.dir, { recursive: true });
       const container = blobService.getContainerClient(args.container);
       return transferEach('download', names, clients.concurrency, async (name, state) => {

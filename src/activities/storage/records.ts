@@ -16,6 +16,7 @@ import {
   type InputFile,
   type ManifestRef,
   type OutputRecord,
+  type ResultEntry,
   type TranscodePlan,
 } from '../../transcode';
 import type { StorageClients } from './clients';
@@ -33,6 +34,8 @@ export interface Selection {
   convert: number;
   reused: number;
   reusedBytes: number;
+  /** The outputs reused, as result entries (when asked for and some were). */
+  reusedList?: ManifestRef;
 }
 
 /** One output to stamp: its blob and the identity of the input it was made from. */
@@ -70,17 +73,24 @@ async function eachBounded<T>(
   await Promise.all(Array.from({ length: Math.max(1, atOnce) }, runner));
 }
 
-/** The records of the stored outputs among `names` (unrecorded ones too), in one listing. */
+/**
+ * The records of the stored outputs among `names` (unrecorded ones too), in one listing; their
+ * sizes into `sizes` when given.
+ */
 async function storedRecords(
   clients: StorageClients,
   containerName: string,
   names: Set<string>,
+  sizes?: Map<string, number>,
 ): Promise<Map<string, OutputRecord | undefined>> {
   const records = new Map<string, OutputRecord | undefined>();
   try {
     const container = clients.blobService.getContainerClient(containerName);
     for await (const blob of listBlobs(container, { includeMetadata: true })) {
-      if (names.has(blob.name)) records.set(blob.name, recordFromMetadata(blob.metadata));
+      if (names.has(blob.name)) {
+        records.set(blob.name, recordFromMetadata(blob.metadata));
+        sizes?.set(blob.name, blob.properties.contentLength ?? 0);
+      }
       // Throttled by the SDK: a long listing (a hundred thousand outputs) keeps the activity alive.
       Context.current().heartbeat();
     }
@@ -133,11 +143,14 @@ export function createRecordActivities(clients: StorageClients) {
       recipe: string;
       force: boolean;
     },
+    /** Filled with the stored outputs' sizes. */
+    sizes?: Map<string, number>,
   ) {
     await identify(args.source, files);
     if (args.force) return { convert: files, reused: [] as InputFile[] };
     const outputOf = (file: InputFile) => outputNameFor(file.blobName, args.extension);
-    const stored = await storedRecords(clients, args.outputContainer, new Set(files.map(outputOf)));
+    const names = new Set(files.map(outputOf));
+    const stored = await storedRecords(clients, args.outputContainer, names, sizes);
     return partitionByRecord(
       files,
       (file) => (file.md5 ? { inputMd5: file.md5, recipe: args.recipe } : undefined),
@@ -161,23 +174,37 @@ export function createRecordActivities(clients: StorageClients) {
       manifest?: ManifestRef;
       /** Where to write the manifest of the files to convert (with `manifest`). */
       selectedManifest?: { container: string; blobName: string };
+      /** Where to list the outputs reused, when some are (a run that downloads its outputs). */
+      reusedList?: { container: string; blobName: string };
     }): Promise<Selection> {
       const candidates = args.manifest
         ? await readWholeManifest<InputFile>(blobService, args.manifest)
         : (args.files ?? []);
-      const { convert, reused } = await selectFrom(candidates, args);
+      const sizes = new Map<string, number>();
+      const { convert, reused } = await selectFrom(candidates, args, sizes);
       const counts = {
         convert: convert.length,
         reused: reused.length,
         reusedBytes: reused.reduce((sum, f) => sum + f.size, 0),
       };
-      if (!args.manifest) return { files: convert, ...counts };
+      const reusedList =
+        args.reusedList && reused.length > 0
+          ? await writeManifest(
+              blobService,
+              args.reusedList,
+              reused.map((file): ResultEntry => {
+                const name = outputNameFor(file.blobName, args.extension);
+                return { kind: 'output', name, size: sizes.get(name) ?? 0 };
+              }),
+            )
+          : undefined;
+      if (!args.manifest) return { files: convert, ...counts, ...(reusedList && { reusedList }) };
       const target = args.selectedManifest ?? {
         container: args.manifest.container,
         blobName: args.manifest.blobName.replace(/(\.jsonl\.gz)?$/, '.selected$1'),
       };
       const manifest = await writeManifest(blobService, target, convert, (f) => f.size);
-      return { manifest, ...counts };
+      return { manifest, ...counts, ...(reusedList && { reusedList }) };
     },
   };
 }

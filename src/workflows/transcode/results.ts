@@ -56,8 +56,13 @@ export async function collectResults(
       const source = state.manifest
         ? await fromManifest(run, state.manifest, outputs)
         : await fromFileList(run, outputs);
-      if (plan.downloadDir && outputs.verified.count > 0) await download(run, source, outputs);
+      if (plan.downloadDir && (outputs.verified.count > 0 || state.reusedList)) {
+        await download(run, source, outputs);
+      }
     });
+  } else if (plan.downloadDir && state.reusedList) {
+    // Nothing converted, everything reused: the download still fills the folder.
+    await step(run, 'download reused outputs', () => download(run, { names: [] }, outputs));
   }
   // The stamp reads it too: when it runs beside this, the caller deletes it after both.
   if (!options.keepManifest) await deleteManifest(run);
@@ -66,7 +71,7 @@ export async function collectResults(
 
 /** Once its last reader is done, the manifest leaves the output container (results stay). */
 export async function deleteManifest(run: Run): Promise<void> {
-  const { plan, manifest, uploadProgress } = run.state;
+  const { plan, manifest, uploadProgress, reusedList } = run.state;
   if (!manifest) return;
   // The run's other blobs beside it go with it: the upload's published progress, and the
   // manifest the run no longer reads (a cancel keeps the selection from deleting the one it
@@ -77,6 +82,7 @@ export async function deleteManifest(run: Run): Promise<void> {
   if (uploadProgress && uploadProgress.container === manifest.container) {
     others.push(uploadProgress.blobName);
   }
+  if (reusedList && reusedList.container === manifest.container) others.push(reusedList.blobName);
   const also = { alsoBlobNames: others.filter((name) => name !== manifest.blobName) };
   // A cancelled upload may still publish its progress: deleted after it has stopped.
   await run.creations.upload?.catch(() => undefined);
@@ -139,15 +145,23 @@ async function fromFileList(run: Run, outputs: Outputs): Promise<DownloadSource>
 
 async function download(run: Run, source: DownloadSource, outputs: Outputs): Promise<void> {
   const { plan } = run;
+  const { reusedList } = run.state;
   const dir = plan.downloadDir;
   if (!dir) return;
   run.enter('downloading');
+  const count = outputs.verified.count + (reusedList?.count ?? 0);
   // To the machine that started the run (input.inputHost), as the folder was read there.
   const summary = await run.onInputHost(
     'long',
-    `Download ${outputs.verified.count} outputs`,
+    `Download ${count} outputs`,
     `write ${dir}`,
-    (activities) => activities.downloadOutputs({ container: plan.outputContainer, ...source, dir }),
+    (activities) =>
+      activities.downloadOutputs({
+        container: plan.outputContainer,
+        ...source,
+        ...(reusedList && { reused: reusedList }),
+        dir,
+      }),
   );
   outputs.downloaded = { dir, files: summary.files, bytes: summary.bytes };
 }

@@ -2,13 +2,21 @@
 // the same input and recipe, before anything is uploaded or created; the rest get their input's
 // identity, for the stamp after their task succeeded (stamp.ts).
 import { patched } from '@temporalio/workflow';
-import { recipeHash, runBlobName, SELECTED_MANIFEST_FILE } from '../../transcode';
+import {
+  recipeHash,
+  REUSED_OUTPUTS_FILE,
+  runBlobName,
+  SELECTED_MANIFEST_FILE,
+} from '../../transcode';
 import type { Run } from './run';
 
 /** True when some file is left to convert. */
 export async function selectInputs(run: Run): Promise<boolean> {
   const { plan, state, progress } = run;
   const { source } = plan;
+  // A run that downloads its outputs downloads the reused ones too: the selection lists them.
+  const listReused =
+    state.manifest !== undefined && plan.downloadDir !== undefined && patched('download-reused');
   const args = {
     source,
     outputContainer: plan.outputContainer,
@@ -22,6 +30,12 @@ export async function selectInputs(run: Run): Promise<boolean> {
             container: state.manifest.container,
             blobName: runBlobName(plan.owner, SELECTED_MANIFEST_FILE),
           },
+          ...(listReused && {
+            reusedList: {
+              container: state.manifest.container,
+              blobName: runBlobName(plan.owner, REUSED_OUTPUTS_FILE),
+            },
+          }),
         }
       : { files: state.files }),
   };
@@ -42,5 +56,6 @@ export async function selectInputs(run: Run): Promise<boolean> {
     await run.quick('Delete the input manifest').deleteManifest(inputManifest);
   }
   progress.reused = selection.reused;
+  if (selection.reusedList) state.reusedList = selection.reusedList;
   return selection.convert > 0;
 }

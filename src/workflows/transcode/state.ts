@@ -52,6 +52,8 @@ export interface RunState {
   recordsOnUpload?: boolean;
   /** Where the upload published its progress for the tasks added beside it (deleted at the end). */
   uploadProgress?: RunBlobRef;
+  /** The outputs the selection reused, listed for a download of every output (deleted at the end). */
+  reusedList?: ManifestRef;
 }
 
 /** One node of the pool as the run saw it: its priority, from when and until when. */
