@@ -38,6 +38,21 @@ export interface FailedTask {
   logs?: string;
 }
 
+/**
+ * Why a task failed, in a line: for a command that exited with a failure, the last line of its
+ * stderr (the program's own words; Batch's message only says that it exited so); otherwise
+ * Batch's message (a resource file that could not be downloaded, an output not uploaded).
+ */
+export function failureReason(failed: FailedTask): string {
+  const lastStderrLine = failed.stderrTail
+    ?.split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('(stderr.txt not available'))
+    .pop();
+  const exited = failed.failureCode === undefined || failed.failureCode === 'FailureExitCode';
+  return (exited ? lastStderrLine : undefined) ?? failed.failureMessage ?? lastStderrLine ?? '';
+}
+
 export interface PoolProgress {
   id: string;
   created: boolean;

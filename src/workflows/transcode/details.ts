@@ -1,6 +1,6 @@
 // The run as Markdown for the Web UI's "Current Details": phase, task counts, failures and
 // the pool's nodes, refreshed at every poll.
-import { usageText, type Progress } from '../../transcode';
+import { failureReason, usageText, type Progress } from '../../transcode';
 
 const MAX_FAILURES_SHOWN = 10;
 
@@ -51,7 +51,7 @@ export function renderDetails(p: Progress): string {
   if (p.failures.length > 0) {
     lines.push('', '| failed task | file | exit | reason |', '| --- | --- | --- | --- |');
     for (const f of p.failures.slice(0, MAX_FAILURES_SHOWN)) {
-      const reason = f.failureMessage ?? f.stderrTail?.trim().split('\n').pop() ?? '';
+      const reason = failureReason(f);
       lines.push(`| ${f.taskId} | ${cell(f.inputBlob)} | ${f.exitCode ?? '-'} | ${cell(reason)} |`);
     }
     if (p.failures.length > MAX_FAILURES_SHOWN) {

@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  failureReason,
   planTranscode,
   runBlobName,
   UPLOAD_PROGRESS_FILE,
@@ -196,16 +197,16 @@ function recordEnd(run: Run, failure: unknown, timedOut: boolean): void {
   }
 }
 
-/** A failure as its root cause (not "Activity task failed"), now that nothing is left behind. */
 /** The first failed tasks with their reasons, for a run stopped by its failure limit. */
 function firstFailures(run: Run): string {
   const shown = run.progress.failures.slice(0, 3).map((f) => {
-    const reason = f.failureMessage ?? f.stderrTail?.trim().split('\n').pop() ?? '';
+    const reason = failureReason(f);
     return `${f.inputBlob} (exit ${f.exitCode ?? '-'}${reason ? `: ${reason}` : ''})`;
   });
   return shown.length ? `First failures: ${shown.join('; ')}.` : '';
 }
 
+/** A failure as its root cause (not "Activity task failed"), now that nothing is left behind. */
 function rootFailure(run: Run, failure: unknown): ApplicationFailure {
   log.warn('run ended', { status: run.progress.status, error: run.progress.error });
   const root = rootCause(failure);
