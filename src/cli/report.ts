@@ -11,14 +11,10 @@ import {
 } from '../transcode';
 import { resultSummary } from './format';
 import { poolNodeLister } from './pool-nodes';
-import { print, withClient } from './session';
+import { print, webUiLink, withClient } from './session';
 import { watchRun } from './watch';
 
 type TranscodeHandle = WorkflowHandle<TranscodeWorkflow>;
-
-export function webUiLink(config: AppConfig, workflowId: string, namespace: string): string {
-  return `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-}
 
 /** Asks on a TTY whether to delete the job and pool (default yes), then signals the answer. */
 export async function askCleanup(handle: TranscodeHandle, progress: Progress): Promise<void> {

@@ -27,6 +27,11 @@ export async function withClient<T>(
   }
 }
 
+/** The run's page in the Temporal Web UI. */
+export function webUiLink(config: AppConfig, workflowId: string, namespace: string): string {
+  return `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
 export function print(json: boolean, value: unknown, text: string): void {
   console.log(json ? JSON.stringify(value) : text);
 }

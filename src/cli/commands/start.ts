@@ -15,7 +15,7 @@ import {
 } from '../../transcode';
 import { loadConfig } from '../../config';
 import { inputDetails, inputFromOptions, parseMaxFailures, type StartOptions } from '../options';
-import { print, UsageError, withClient } from '../session';
+import { print, UsageError, webUiLink, withClient } from '../session';
 
 function int(value: string): number {
   const n = Number(value);
@@ -96,7 +96,7 @@ export async function launchRun(
 ): Promise<number> {
   // Loaded here rather than at start, so `--help` and the other commands skip them.
   const { WorkflowExecutionAlreadyStartedError } = await import('@temporalio/client');
-  const { waitAndReport, webUiLink } = await import('../report.js');
+  const { waitAndReport } = await import('../report.js');
   let handle: WorkflowHandleWithFirstExecutionRunId<TranscodeWorkflow>;
   try {
     handle = await client.workflow.start<TranscodeWorkflow>(TRANSCODE_WORKFLOW_TYPE, {

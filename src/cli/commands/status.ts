@@ -3,8 +3,7 @@
 import type { Command } from 'commander';
 import { progressQuery, type TranscodeResult } from '../../transcode';
 import { runStatusText } from '../format';
-import { webUiLink } from '../report';
-import { describeRun, print, withClient } from '../session';
+import { describeRun, print, webUiLink, withClient } from '../session';
 
 export function addStatusCommand(cli: Command): void {
   cli
