@@ -64,15 +64,8 @@ describe('a failed task whose node is gone', () => {
       files,
     );
     await activities.createPoolIfAbsent({
-      pool: {
-        id: poolId,
-        vmSize: 'STANDARD_A1_v2',
-        dedicatedNodes: 0,
-        lowPriorityNodes: 1,
-        taskSlotsPerNode: 1,
-        image: TUTORIAL_DEFAULTS.pool.image,
-        startTaskCommand: TUTORIAL_DEFAULTS.pool.startTaskCommand,
-      },
+      // The tutorial's pool, one node.
+      pool: { ...TUTORIAL_DEFAULTS.pool, id: poolId, lowPriorityNodes: 1 },
       ownerWorkflowId: owner,
     });
     await activities.createJobIfAbsent({ jobId, poolId, ownerWorkflowId: owner });

@@ -13,8 +13,7 @@ import {
   useColour,
   type Snapshot,
 } from '../../src/cli/format';
-import type { TranscodeResult } from '../../src/transcode';
-import { progressOf } from './progress-fixture';
+import { progressOf, resultOf } from './progress-fixture';
 
 const ESC = '\u001b[';
 
@@ -174,7 +173,7 @@ test('durations and sizes read as a person says them', () => {
 });
 
 test("a failed task's summary ends its stderr and says where its logs are kept", () => {
-  const result: TranscodeResult = {
+  const result = resultOf({
     status: 'partially-failed',
     message: '1 of 2 file(s) converted; 1 task(s) failed.',
     counts: { active: 0, running: 0, completed: 2, succeeded: 1, failed: 1 },
@@ -182,7 +181,6 @@ test("a failed task's summary ends its stderr and says where its logs are kept",
     outputCount: 1,
     outputBytes: 10,
     outputs: [{ name: 'good.mp3', size: 10 }],
-    missingOutputs: [],
     failedTasks: [
       {
         taskId: 'task-00001',
@@ -194,11 +192,8 @@ test("a failed task's summary ends its stderr and says where its logs are kept",
       },
       { taskId: 'task-00002', inputBlob: 'old.mp4', exitCode: 1 },
     ],
-    unfinishedTasks: [],
-    resources: { created: [], deleted: [], kept: [] },
     phaseMs: { running: 1000 },
-    totalMs: 1000,
-  };
+  });
   const text = stripAnsi(resultSummary(result, 'http://ui'));
   assert.match(
     text,
@@ -273,21 +268,7 @@ describe('runStatusText (the status command, for a person)', () => {
 
   test('a completed run: its result', () => {
     const progress = progressOf('done');
-    const result: TranscodeResult = {
-      status: 'succeeded',
-      message: '5 of 5 file(s) converted.',
-      counts: { active: 0, running: 0, completed: 5, succeeded: 5, failed: 0 },
-      outputContainer: 'out',
-      outputCount: 5,
-      outputBytes: 50,
-      outputs: [],
-      missingOutputs: [],
-      failedTasks: [],
-      unfinishedTasks: [],
-      resources: { created: [], deleted: [], kept: [] },
-      phaseMs: {},
-      totalMs: 1000,
-    };
+    const result = resultOf();
     const text = stripAnsi(
       runStatusText({
         workflowId: 'wf-1',
@@ -303,24 +284,16 @@ describe('runStatusText (the status command, for a person)', () => {
 
 test('a cancelled run counts the tasks its terminate ended as unfinished, not failed', () => {
   const ids = ['task-00000', 'task-00001', 'task-00002'];
-  const result: TranscodeResult = {
+  const result = resultOf({
     status: 'cancelled',
     message: 'Cancelled (testing); 1 of 4 outputs stored.',
     // Batch's own counts: a task ended by the terminate is completed with failure.
     counts: { active: 0, running: 0, completed: 4, succeeded: 1, failed: 3 },
-    outputContainer: 'out',
     outputCount: 1,
-    outputBytes: 10,
-    outputs: [],
-    missingOutputs: [],
-    failedTasks: [],
     unfinishedTasks: ids,
     failedCount: 0,
     unfinishedCount: 3,
-    resources: { created: [], deleted: [], kept: [] },
-    phaseMs: {},
-    totalMs: 1000,
-  };
+  });
   const text = stripAnsi(resultSummary(result, 'http://ui'));
   assert.match(text, /\n {2}tasks: 1 succeeded, 0 failed, 3 unfinished of 4\n/);
 

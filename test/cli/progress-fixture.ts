@@ -1,5 +1,6 @@
-// A Progress as the workflow's query answers it, with only what a test cares about changed.
-import type { Phase, Progress, TaskCounts } from '../../src/transcode';
+// A Progress as the workflow's query answers it, and a result as the run returns it, with only
+// what a test cares about changed.
+import type { Phase, Progress, TaskCounts, TranscodeResult } from '../../src/transcode';
 
 export function progressOf(
   phase: Phase,
@@ -46,5 +47,25 @@ export function progressOf(
       decisionDeadline:
         phase === 'awaiting-cleanup-decision' ? '2026-01-01T00:30:00.000Z' : undefined,
     },
+  };
+}
+
+/** A run's result: every task succeeded unless `changes` says otherwise. */
+export function resultOf(changes: Partial<TranscodeResult> = {}): TranscodeResult {
+  return {
+    status: 'succeeded',
+    message: '5 of 5 file(s) converted.',
+    counts: { active: 0, running: 0, completed: 5, succeeded: 5, failed: 0 },
+    outputContainer: 'out',
+    outputCount: 5,
+    outputBytes: 50,
+    outputs: [],
+    missingOutputs: [],
+    failedTasks: [],
+    unfinishedTasks: [],
+    resources: { created: [], deleted: [], kept: [] },
+    phaseMs: {},
+    totalMs: 1000,
+    ...changes,
   };
 }
