@@ -18,8 +18,10 @@ async function readStreamTail(
   return text.slice(-maxChars);
 }
 
-/** How much of a failed task's stderr a result carries. */
+/** How much of a failed task's stderr a result carries, and for how many failed tasks. */
 const STDERR_TAIL_CHARS = 1500;
+const STDERR_TAILS = 50;
+const STDERR_READS_AT_ONCE = 8;
 
 /** A failed task's logs as Batch kept them in the output container (see `taskLogsPrefix`). */
 export interface KeptLogs {
@@ -94,7 +96,7 @@ export async function firstSucceededTaskId(
 
 /**
  * What the tasks came to: the failed and unfinished ones in full (usually few), the succeeded
- * ones by id only; stderr tails for the first 50 failures, from their kept logs when given.
+ * ones by id only; stderr tails for the first failures, from their kept logs when given.
  */
 export async function listTaskOutcomes(
   batch: BatchClients['batch'],
@@ -129,8 +131,14 @@ export async function listTaskOutcomes(
     // Still running during the first listing, succeeded by this one: counted once, here.
     for (const id of ids) unfinished.delete(id);
   }
-  for (const failure of failed.slice(0, 50)) {
-    failure.stderrTail = await stderrTail(batch, jobId, failure, kept);
+  // A few at a time: up to two requests each, a round trip apiece on Azure.
+  const tailed = failed.slice(0, STDERR_TAILS);
+  for (let i = 0; i < tailed.length; i += STDERR_READS_AT_ONCE) {
+    await Promise.all(
+      tailed.slice(i, i + STDERR_READS_AT_ONCE).map(async (failure) => {
+        failure.stderrTail = await stderrTail(batch, jobId, failure, kept);
+      }),
+    );
   }
   return { succeeded, failed, unfinished: [...unfinished].sort() };
 }
