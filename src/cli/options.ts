@@ -63,10 +63,27 @@ export function parseMaxFailures(text: string): {
   return { maxFailedTasks: value };
 }
 
+/** The npm scripts that run the client and the demo (package.json). */
+const OUR_SCRIPTS = new Set(['client', 'start']);
+
+/**
+ * A path given on the command line, made absolute from where the person typed it: `npm run`
+ * runs a script in the project's root and names the folder it was typed in as INIT_CWD. Only
+ * when npm ran this very script: a process started by another script inherits a stale one.
+ */
+export function commandLinePath(
+  given: string,
+  env: Record<string, string | undefined> = process.env,
+): string {
+  const typedIn =
+    env.INIT_CWD && OUR_SCRIPTS.has(env.npm_lifecycle_event ?? '') ? env.INIT_CWD : process.cwd();
+  return path.resolve(typedIn, given);
+}
+
 export function inputFromOptions(options: StartOptions): TranscodeInput {
   const input: TranscodeInput = {
     input: {
-      localDir: options.input ? path.resolve(options.input) : undefined,
+      localDir: options.input ? commandLinePath(options.input) : undefined,
       inputHost: options.inputHost,
       blobContainer: options.blobContainer,
       blobPrefix: options.blobPrefix,
@@ -75,7 +92,7 @@ export function inputFromOptions(options: StartOptions): TranscodeInput {
     output: {
       extension: options.extension,
       commandTemplate: options.command,
-      downloadDir: options.download ? path.resolve(options.download) : undefined,
+      downloadDir: options.download ? commandLinePath(options.download) : undefined,
       container: options.outputContainer,
     },
     pool: {

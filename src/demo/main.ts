@@ -21,7 +21,7 @@ import {
   TRANSCODE_WORKFLOW_TYPE,
 } from '../transcode';
 import { makeSampleClips } from './samples';
-import { inputDetails } from '../cli/options';
+import { commandLinePath, inputDetails } from '../cli/options';
 import { installLogging } from '../logging';
 import { dataConverter } from '../payload-codec';
 
@@ -69,12 +69,14 @@ async function run(): Promise<number> {
     if (running) {
       log(`Resuming the interrupted run ${DEMO_WORKFLOW_ID} (nothing is created again).`);
     } else {
-      const inputDir = path.resolve(options.input ?? path.join(config.stack.dataDir, 'samples'));
+      const inputDir = options.input
+        ? commandLinePath(options.input)
+        : path.join(config.stack.dataDir, 'samples');
       if (!options.input) {
         log(`Making five sample clips in ${inputDir}...`);
         await makeSampleClips(inputDir, 5, 4);
       }
-      const outputDir = path.resolve(options.output);
+      const outputDir = commandLinePath(options.output);
       fs.mkdirSync(outputDir, { recursive: true });
       const input: TranscodeInput = {
         input: { localDir: inputDir },
