@@ -264,7 +264,22 @@ export function cleanupHint(progress: Progress): string {
   );
 }
 
-export function resultSummary(result: TranscodeResult, uiLink: string): string {
+/** What is left to convert after a run that ended with files not converted, if anything. */
+function leftToConvert(result: TranscodeResult): number {
+  if (result.status === 'succeeded' || result.status === 'failed') return 0;
+  return (
+    (result.failedCount ?? result.failedTasks.length) +
+    (result.unfinishedCount ?? result.unfinishedTasks.length) +
+    (result.missingCount ?? result.missingOutputs.length)
+  );
+}
+
+/** The result for a person; with the run's id, the command that converts what is left. */
+export function resultSummary(
+  result: TranscodeResult,
+  uiLink: string,
+  workflowId?: string,
+): string {
   const ok = result.status === 'succeeded';
   const lines = [
     `${bold('Result:')} ${(ok ? green : red)(result.status)} — ${result.message}`,
@@ -287,6 +302,12 @@ export function resultSummary(result: TranscodeResult, uiLink: string): string {
   if (result.resources.kept.length) lines.push(`  kept: ${result.resources.kept.join(', ')}`);
   lines.push(timeLine(result.totalMs, result.phaseMs));
   if (result.usage) lines.push(`  ${usageText(result.usage)}`);
+  const left = leftToConvert(result);
+  if (workflowId && left > 0) {
+    lines.push(
+      `  ${yellow(`${left} file(s) left to convert`)}: npm run client -- retry ${workflowId}`,
+    );
+  }
   lines.push(`  Web UI: ${uiLink}`);
   return lines.join('\n');
 }
@@ -351,7 +372,7 @@ export interface RunStatus {
  */
 export function runStatusText(run: RunStatus): string {
   const header = `${bold(run.workflowId)}: ${run.status.toLowerCase()}`;
-  if (run.result) return `${header}\n${resultSummary(run.result, run.uiLink)}`;
+  if (run.result) return `${header}\n${resultSummary(run.result, run.uiLink, run.workflowId)}`;
   const lines = [header];
   const { progress } = run;
   if (run.error) lines.push(`  ${red('error')}: ${run.error}`);

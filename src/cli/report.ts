@@ -55,7 +55,7 @@ export async function waitAndReport(
     print(
       json,
       { workflowId: handle.workflowId, webUi: link, result, ...extra?.json },
-      resultSummary(result, link) + (extra ? `\n${extra.text}` : ''),
+      resultSummary(result, link, handle.workflowId) + (extra ? `\n${extra.text}` : ''),
     );
     return result.status === 'succeeded' ? 0 : 1;
   } catch (err) {

@@ -294,8 +294,14 @@ test('a cancelled run counts the tasks its terminate ended as unfinished, not fa
     failedCount: 0,
     unfinishedCount: 3,
   });
-  const text = stripAnsi(resultSummary(result, 'http://ui'));
+  const text = stripAnsi(resultSummary(result, 'http://ui', 'wf-9'));
   assert.match(text, /\n {2}tasks: 1 succeeded, 0 failed, 3 unfinished of 4\n/);
+  assert.match(text, /\n {2}3 file\(s\) left to convert: npm run client -- retry wf-9\n {2}Web UI/);
+  // A run that converted everything, or failed before its tasks, has no such line.
+  for (const status of ['succeeded', 'failed'] as const) {
+    const ended = stripAnsi(resultSummary({ ...result, status }, 'http://ui', 'wf-9'));
+    assert.doesNotMatch(ended, /retry/);
+  }
 
   const progress = progressOf('awaiting-cleanup-decision', {
     total: 4,
