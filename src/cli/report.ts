@@ -9,7 +9,7 @@ import {
   type TranscodeResult,
   type TranscodeWorkflow,
 } from '../transcode';
-import { resultSummary } from './format';
+import { resultSummary } from './summary';
 import { poolNodeLister } from './pool-nodes';
 import { print, webUiLink, withClient } from './session';
 import { watchRun } from './watch';

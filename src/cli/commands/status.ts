@@ -2,7 +2,7 @@
 // any other as its progress query says it (`--json`: Temporal's status and the progress).
 import type { Command } from 'commander';
 import { progressQuery, type TranscodeResult } from '../../transcode';
-import { runStatusText } from '../format';
+import { runStatusText } from '../summary';
 import { describeRun, print, webUiLink, withClient } from '../session';
 
 export function addStatusCommand(cli: Command): void {
