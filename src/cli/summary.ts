@@ -1,7 +1,7 @@
 // What a run came to, for a person: the result's summary (the end of `start --wait`, `result`,
 // `npm start`) and `status`. Pure, like the progress lines beside it (format.ts).
 import type { FailedTask, Progress, TranscodeResult } from '../transcode';
-import { usageText } from '../transcode';
+import { inspectionText, usageText } from '../transcode';
 import {
   bold,
   cleanupHint,
@@ -142,6 +142,8 @@ export function runStatusText(run: RunStatus): string {
         : '',
     ].filter(Boolean);
     if (resources.length) lines.push(`  resources: ${resources.join(', ')}`);
+    const seen = progress.inspection && inspectionText(progress.inspection);
+    if (seen) lines.push(`  input folder: ${seen}`);
     lines.push(...failureLines(progress.failures));
     const failedMore =
       (progress.failedCount ?? progress.failures.length) - progress.failures.length;

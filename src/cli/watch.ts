@@ -5,6 +5,7 @@
 // the tasks added so far.
 import type { WorkflowHandle } from '@temporalio/client';
 import {
+  inspectionText,
   progressQuery,
   type Progress,
   type TranscodeResult,
@@ -230,6 +231,7 @@ export async function watchRun(
   });
   const looker = new Looker(handle, options.tty && !options.json ? options.nodes : undefined);
   let asked = false;
+  let inspectionTold = false;
   let failures = 0;
   try {
     while (!finished) {
@@ -247,8 +249,12 @@ export async function watchRun(
         }
       }
       if (snapshot) {
-        renderer.show(snapshot);
         const { progress } = snapshot;
+        // Once: what the folder held besides the files to convert (a subfolder, a broken link).
+        const seen = !inspectionTold && progress.inspection && inspectionText(progress.inspection);
+        if (seen) renderer.note(`Input folder: ${seen}`);
+        inspectionTold ||= progress.inspection !== undefined;
+        renderer.show(snapshot);
         if (progress.phase === 'awaiting-cleanup-decision' && !asked) {
           asked = true;
           if (options.onCleanupDecision) {

@@ -90,6 +90,48 @@ export interface InspectionSummary {
   linksOutside: string[];
 }
 
+/** An inspection of a folder of `entries` entries that found `found`, and nothing else. */
+export function inspectionOf(
+  entries: number,
+  found: Partial<Omit<InspectionSummary, 'entries'>> = {},
+): InspectionSummary {
+  return {
+    entries,
+    folders: 0,
+    notMatching: 0,
+    brokenLinks: [],
+    otherEntries: 0,
+    linksFollowed: 0,
+    linksOutside: [],
+    ...found,
+  };
+}
+
+/**
+ * What the inspection found besides the files to convert, in words (`7 entries; left out: 1 of
+ * other names, 1 folder(s); 1 link(s) followed`); undefined when nothing was left out or
+ * followed.
+ */
+export function inspectionText(seen: InspectionSummary): string | undefined {
+  const leftOut = [
+    seen.notMatching ? `${seen.notMatching} of other names` : '',
+    seen.folders ? `${seen.folders} folder(s) (not searched)` : '',
+    seen.brokenLinks.length
+      ? `${seen.brokenLinks.length} broken link(s) (${seen.brokenLinks.slice(0, 5).join(', ')})`
+      : '',
+    seen.otherEntries ? `${seen.otherEntries} other (sockets, devices, pipes)` : '',
+  ].filter(Boolean);
+  if (leftOut.length === 0 && seen.linksFollowed === 0) return undefined;
+  return (
+    `${seen.entries} entries` +
+    (leftOut.length ? `; left out: ${leftOut.join(', ')}` : '') +
+    (seen.linksFollowed ? `; ${seen.linksFollowed} link(s) followed` : '') +
+    (seen.linksOutside.length
+      ? ` (out of the folder: ${seen.linksOutside.slice(0, 5).join(', ')})`
+      : '')
+  );
+}
+
 /** How a run ended. */
 export type RunStatus = 'succeeded' | 'partially-failed' | 'failed' | 'cancelled' | 'timed-out';
 

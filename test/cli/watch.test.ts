@@ -14,7 +14,12 @@ import {
   watchRun,
   type Output,
 } from '../../src/cli/watch';
-import type { Progress, TranscodeResult, TranscodeWorkflow } from '../../src/transcode';
+import {
+  inspectionOf,
+  type Progress,
+  type TranscodeResult,
+  type TranscodeWorkflow,
+} from '../../src/transcode';
 import { progressOf } from './progress-fixture';
 
 class Captured implements Output {
@@ -271,6 +276,25 @@ describe('watchRun over a scripted run', () => {
     });
     assert.deepEqual(asked, ['awaiting-cleanup-decision']);
     assert.ok(out.text.endsWith('\n'), 'the live line is left open');
+  });
+
+  test('what the input folder held besides the inputs is told once, before the line that shows it', async () => {
+    const inspection = inspectionOf(9, { folders: 1, notMatching: 2, brokenLinks: ['old.mp4'] });
+    const inspected = script.map((progress) => ({ ...progress, inspection }));
+    const out = new Captured();
+    await watchRun(scriptedHandle(inspected), { json: false, tty: false, intervalMs: 5, out });
+    const told = out.lines.filter((line) => line.startsWith('Input folder'));
+    assert.deepEqual(told, [
+      'Input folder: 9 entries; left out: 2 of other names, 1 folder(s) (not searched), 1 broken link(s) (old.mp4)',
+    ]);
+    assert.equal(out.lines.indexOf(told[0]), 0);
+  });
+
+  test('a folder that held only the inputs: nothing told', async () => {
+    const plain = script.map((progress) => ({ ...progress, inspection: inspectionOf(5) }));
+    const out = new Captured();
+    await watchRun(scriptedHandle(plain), { json: false, tty: false, intervalMs: 5, out });
+    assert.equal(out.lines.filter((line) => line.startsWith('Input folder')).length, 0);
   });
 
   test('a run that does not answer is reported once, then watched on', async () => {

@@ -9,6 +9,7 @@ import { matchesGlob } from '../glob';
 import { statusOf, toActivityFailure } from '../errors';
 import {
   duplicateOutputs,
+  inspectionOf,
   type InputFile,
   type InspectionSummary,
   type ManifestRef,
@@ -114,15 +115,7 @@ export function createInspectActivities({ blobService }: StorageClients) {
       if (entries.length === 0) {
         throw invalidInput(`Input folder ${args.dir} is empty: put the files to convert there.`);
       }
-      const summary: InspectionSummary = {
-        entries: entries.length,
-        folders: 0,
-        notMatching: 0,
-        brokenLinks: [],
-        otherEntries: 0,
-        linksFollowed: 0,
-        linksOutside: [],
-      };
+      const summary = inspectionOf(entries.length);
       const candidates: Array<{ name: string; size: number }> = [];
       const otherNames: string[] = [];
       const root = await fsp.realpath(args.dir);

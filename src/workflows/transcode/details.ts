@@ -1,6 +1,6 @@
 // The run as Markdown for the Web UI's "Current Details": phase, task counts, failures and
 // the pool's nodes, refreshed at every poll.
-import { failureReason, usageText, type Progress } from '../../transcode';
+import { failureReason, inspectionText, usageText, type Progress } from '../../transcode';
 
 const MAX_FAILURES_SHOWN = 10;
 
@@ -19,24 +19,8 @@ export function renderDetails(p: Progress): string {
     '| --- | --- | --- | --- | --- | --- |',
     `| ${p.tasks.total} | ${c.active} | ${c.running} | ${c.succeeded} | ${c.failed} | ${c.completed} |`,
   ];
-  const seen = p.inspection;
-  if (seen) {
-    const leftOut = [
-      seen.notMatching ? `${seen.notMatching} of other names` : '',
-      seen.folders ? `${seen.folders} folder(s)` : '',
-      seen.brokenLinks.length ? `${seen.brokenLinks.length} broken link(s)` : '',
-      seen.otherEntries ? `${seen.otherEntries} other` : '',
-    ].filter(Boolean);
-    lines.push(
-      '',
-      `**Input folder:** ${seen.entries} entries` +
-        (leftOut.length ? `; left out: ${leftOut.join(', ')}` : '') +
-        (seen.linksFollowed ? `; ${seen.linksFollowed} link(s) followed` : '') +
-        (seen.linksOutside.length
-          ? ` (out of the folder: ${cell(seen.linksOutside.join(', '))})`
-          : ''),
-    );
-  }
+  const seen = p.inspection && inspectionText(p.inspection);
+  if (seen) lines.push('', `**Input folder:** ${seen.replace(/\s+/g, ' ')}`);
   const nodes = Object.entries(p.pool.nodeStates);
   if (nodes.length > 0) {
     lines.push(
