@@ -38,6 +38,9 @@ export interface FailedTask {
   logs?: string;
 }
 
+/** How a failed task's stderr tail begins when neither its kept copy nor its node had it. */
+export const STDERR_UNAVAILABLE = '(stderr.txt not available: ';
+
 /**
  * Why a task failed, in a line: for a command that exited with a failure, the last line of its
  * stderr (the program's own words; Batch's message only says that it exited so); otherwise
@@ -47,7 +50,7 @@ export function failureReason(failed: FailedTask): string {
   const lastStderrLine = failed.stderrTail
     ?.split('\n')
     .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('(stderr.txt not available'))
+    .filter((line) => line && !line.startsWith(STDERR_UNAVAILABLE))
     .pop();
   const exited = failed.failureCode === undefined || failed.failureCode === 'FailureExitCode';
   return (exited ? lastStderrLine : undefined) ?? failed.failureMessage ?? lastStderrLine ?? '';

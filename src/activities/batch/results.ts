@@ -2,7 +2,7 @@
 // which did not finish.
 import type { BatchServiceModels } from '@azure/batch';
 import { describeError, redactSas, toActivityFailure } from '../errors';
-import type { FailedTask } from '../../transcode';
+import { STDERR_UNAVAILABLE, type FailedTask } from '../../transcode';
 import { lower, type BatchClients } from './clients';
 
 async function readStreamTail(
@@ -171,7 +171,7 @@ async function stderrTail(
     const file = await batch.file.getFromTask(jobId, failure.taskId, 'stderr.txt');
     return redactSas(await readStreamTail(file.readableStreamBody, STDERR_TAIL_CHARS));
   } catch (err) {
-    return `(stderr.txt not available: ${keptAnswer}the node's: ${describeError(err)})`;
+    return `${STDERR_UNAVAILABLE}${keptAnswer}the node's: ${describeError(err)})`;
   }
 }
 
