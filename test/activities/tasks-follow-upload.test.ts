@@ -166,6 +166,18 @@ describe('tasks added as their inputs are stored', () => {
     assert.deepEqual(await taskIds(jobId), []);
   });
 
+  test('a progress blob that never parses fails the read, naming the blob', async () => {
+    const progress = { container, blobName: '_runs/follow/uploaded-broken.json' };
+    await clients.storage.blobService
+      .getContainerClient(container)
+      .getBlockBlobClient(progress.blobName)
+      .upload('{"watermark":3', 14);
+    await assert.rejects(
+      readUploadProgress(clients.storage.blobService, progress),
+      /read the upload's progress .*uploaded-broken\.json/,
+    );
+  });
+
   test('the upload publishes its watermark; the last one is every file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'follow-upload-'));
     const local: InputFile[] = [];

@@ -102,21 +102,28 @@ export class UploadProgressPublisher {
   }
 }
 
+/**
+ * Reads of a body that does not parse before it counts as broken: Azurite can answer a read
+ * that races a rewrite of the blob with bytes of both (seen once in CI); the next read is whole.
+ */
+const TORN_READS = 3;
+
 /** The published watermark; 0 before the upload published anything. */
 export async function readUploadProgress(
   blobService: BlobServiceClient,
   ref: RunBlobRef,
 ): Promise<number> {
-  try {
-    const body = await blobService
-      .getContainerClient(ref.container)
-      .getBlobClient(ref.blobName)
-      .downloadToBuffer();
-    const { watermark } = JSON.parse(body.toString('utf8')) as Partial<UploadProgress>;
-    return typeof watermark === 'number' && Number.isFinite(watermark) ? watermark : 0;
-  } catch (err) {
-    if (statusOf(err) === 404) return 0; // not published yet
-    toActivityFailure(err, `read the upload's progress ${ref.container}/${ref.blobName}`);
+  const blob = blobService.getContainerClient(ref.container).getBlobClient(ref.blobName);
+  for (let read = 1; ; read++) {
+    try {
+      const body = await blob.downloadToBuffer();
+      const { watermark } = JSON.parse(body.toString('utf8')) as Partial<UploadProgress>;
+      return typeof watermark === 'number' && Number.isFinite(watermark) ? watermark : 0;
+    } catch (err) {
+      if (statusOf(err) === 404) return 0; // not published yet
+      if (err instanceof SyntaxError && read < TORN_READS) continue;
+      toActivityFailure(err, `read the upload's progress ${ref.container}/${ref.blobName}`);
+    }
   }
 }
 
